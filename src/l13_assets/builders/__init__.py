@@ -1,0 +1,48 @@
+"""The generators: each turns the verified lesson into bytes and never writes a file itself.
+
+A builder module defines ``build(context) -> list[Output]``. The registry maps a builder's name to its module,
+imported only when that builder runs, so ``l13-assets --help`` and ``check`` never pay for matplotlib,
+reportlab or genanki. Adding an output is one module, one line here and its tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..loader import Source
+
+# name -> module, in build order (the deck and the cheatsheet call the figures' render function directly,
+# never read its files, so the order only fixes the order of progress lines).
+REGISTRY: dict[str, str] = {
+    "figures": "l13_assets.builders.figures",
+    "deck": "l13_assets.builders.deck",
+    "cheatsheet": "l13_assets.builders.cheatsheet",
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to write: ``path`` is relative to the output folder, with '/' separators."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Context:
+    source: Source
+    source_path: Path  # the source file; the deck keeps its note history beside it
+    papers: tuple[str, ...] = ("a4", "letter")
+    options: dict[str, object] = field(default_factory=dict)
+
+
+BuildFunction = Callable[[Context], list[Output]]
+
+
+def builder(name: str) -> BuildFunction:
+    module = importlib.import_module(REGISTRY[name])
+    function: BuildFunction = module.build
+    return function

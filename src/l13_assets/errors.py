@@ -1,0 +1,42 @@
+"""Problems a user can fix, kept apart from bugs.
+
+A ``Problem`` is one located complaint about the source. Everything that goes wrong because of the user's
+input (a bad source file, a failed fact check, an unwritable output folder) becomes a ``UserError`` carrying
+one or more problems; the CLI prints them one per line and exits 1. Any other exception is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int  # 1-based; 0 when the problem has no place in a file
+    column: int  # 1-based; 0 when unknown
+    path: str  # dotted path inside the source, "" for the whole file
+    message: str  # what is wrong, then what was expected
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "column": self.column, "path": self.path,
+                "message": self.message}
+
+
+class UserError(Exception):
+    """Input the user can fix. Printed as one line per problem, exit code 1."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+    @classmethod
+    def plain(cls, file: str, message: str) -> UserError:
+        return cls([Problem(file, 0, 0, "", message)])

@@ -1,0 +1,214 @@
+"""Load ``source/l13.yaml`` into a ``Lesson``, or report every problem with its place in the file.
+
+Stages, each reporting all it finds: YAML (syntax, tags, duplicates, NaN), schema (pydantic), then ids
+(duplicates, dangling references, ``[[...]]`` placeholders). A later stage runs only if the earlier ones
+passed, because its findings would be noise on a broken tree.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, UserError
+from .lesson_text import PLACEHOLDER, entries_by_id, lookup
+from .model import Example, Figure, Instrument, Lesson, Reference, walk
+from .yaml_reader import Located, Path, dotted, read_yaml
+
+
+@dataclass(frozen=True)
+class Source:
+    """A loaded lesson and where each of its parts was written."""
+
+    lesson: Lesson
+    located: Located
+    sha256: str
+
+    @property
+    def file(self) -> str:
+        return self.located.file
+
+
+def load(path: FsPath, *, display: str | None = None) -> Source:
+    """Read and validate the source file; raise ``UserError`` with every problem found."""
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UserError.plain(name, f"cannot read the source ({error.strerror}), expected a readable file") from None
+    return parse(raw, name)
+
+
+def parse(raw: bytes, name: str) -> Source:
+    located, problems = read_yaml(raw, name)
+    if located is None:
+        raise UserError(problems)
+    if not isinstance(located.data, dict):
+        raise UserError([located.problem((), "the file is not a mapping, expected keys such as meta and examples")])
+    try:
+        lesson = Lesson.model_validate(located.data)
+    except ValidationError as error:
+        problems += [_schema_problem(located, e) for e in error.errors(include_url=False)]
+        raise UserError(sorted(set(problems))) from None
+    problems += _id_problems(lesson, located)
+    if problems:
+        raise UserError(sorted(set(problems)))
+    return Source(lesson, located, hashlib.sha256(raw).hexdigest())
+
+
+# Which entries each kind of reference field must point at.
+_REFERENCE_FIELDS: dict[str, type[BaseModel]] = {
+    "sources": Reference,
+    "instruments": Instrument,
+    "instrument": Instrument,
+    "example": Example,
+    "figure": Figure,
+}
+
+
+def _id_problems(lesson: Lesson, located: Located) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, Path] = {}
+    for path, entry in walk(lesson):
+        entry_id = getattr(entry, "id", None)
+        if not isinstance(entry_id, str):
+            continue
+        if entry_id in seen:
+            first = located.position((*seen[entry_id], "id"))[0]
+            problems.append(located.problem((*path, "id"),
+                                            f"duplicate id '{entry_id}' (first at line {first}), expected unique ids"))
+        else:
+            seen[entry_id] = path
+    entries = entries_by_id(lesson)
+    for path, entry in walk(lesson):
+        for name, kind in _REFERENCE_FIELDS.items():
+            if name not in type(entry).model_fields:
+                continue
+            value = getattr(entry, name)
+            targets = value if isinstance(value, tuple) else (value,)
+            for i, target in enumerate(targets):
+                if not isinstance(target, str):  # e.g. Lesson.instruments holds the entries themselves
+                    continue
+                where = (*path, name, i) if isinstance(value, tuple) else (*path, name)
+                found = entries.get(target)
+                if not isinstance(found, kind):
+                    problems.append(located.problem(where, _dangling(target, kind, entries)))
+        for name, value in entry:
+            if isinstance(value, str):
+                for match in PLACEHOLDER.finditer(value):
+                    try:
+                        lookup(match.group(1), entries)
+                    except ValueError as error:
+                        problems.append(located.problem((*path, name), str(error)))
+    return problems
+
+
+def _dangling(target: str, kind: type[BaseModel], entries: dict[str, BaseModel]) -> str:
+    candidates = sorted(i for i, e in entries.items() if isinstance(e, kind))
+    close = difflib.get_close_matches(target, candidates, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"'{target}' is not the id of any {kind.__name__.lower()}{hint}, expected one of: {', '.join(candidates)}"
+
+
+def _schema_problem(located: Located, error: Any) -> Problem:
+    loc: Path = tuple(part for part in error["loc"] if not _is_internal(part))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return located.problem(loc, f"unknown key{hint}, expected one of: {', '.join(allowed)}", key=True)
+    if kind == "missing":
+        return Problem(located.file, *located.position(loc), dotted(loc), "required key is missing, expected it here")
+    return located.problem(loc, _message(kind, error))
+
+
+def _is_internal(part: object) -> bool:
+    # pydantic puts validator names into the location of union and function errors
+    return isinstance(part, str) and ("[" in part or part in {"function-after", "function-before"})
+
+
+def _message(kind: str, error: Any) -> str:
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    got = _describe(value)
+    expected = {
+        "string_type": "text", "int_type": "a whole number", "bool_type": "true or false",
+        "decimal_type": "a number", "is_instance_of": "a number", "decimal_parsing": "a number",
+        "tuple_type": "a list", "list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping",
+        "model_attributes_type": "a mapping", "int_from_float": "a whole number",
+        "none_required": "nothing",
+    }.get(kind)
+    if expected:
+        return f"got {got}, expected {expected}"
+    if kind in {"value_error", "assertion_error"}:
+        return str(ctx.get("error", error["msg"]))
+    if kind == "literal_error":
+        return f"got {got}, expected one of {ctx.get('expected')}"
+    if kind == "string_pattern_mismatch":
+        return f"got {got}, expected lowercase words joined by hyphens (pattern {ctx.get('pattern')})"
+    if kind in {"too_short", "too_long"}:
+        bound = "at least" if kind == "too_short" else "at most"
+        limit = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        return f"has {ctx.get('actual_length')} items, expected {bound} {limit}"
+    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        words = {"greater_than": "greater than", "greater_than_equal": "at least",
+                 "less_than": "less than", "less_than_equal": "at most"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"got {got}, expected a number {words} {bound}"
+    return f"{error['msg']}, got {got}"
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, int | Decimal):
+        return f"the number {value}"
+    if isinstance(value, str):
+        short = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text '{short}'" if value.strip() else "empty text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, tuple):
+        return "a list"
+    return type(value).__name__
+
+
+def _fields_at(loc: Path) -> list[str]:
+    """The keys the schema allows at ``loc`` (for 'did you mean')."""
+    annotation: Any = Lesson
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+            annotation = annotation.model_fields[part].annotation
+        elif typing.get_origin(annotation) is tuple and isinstance(part, int):
+            args = typing.get_args(annotation)
+            annotation = args[0] if len(args) == 2 and args[1] is Ellipsis else args[min(part, len(args) - 1)]
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+        else:
+            return annotation
