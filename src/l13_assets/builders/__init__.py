@@ -25,10 +25,14 @@ REGISTRY: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Output:
-    """One file to write: ``path`` is relative to the output folder, with '/' separators."""
+    """One file to write: ``path`` is relative to the output folder, with '/' separators.
+
+    ``beside_source`` marks the one kind of file a build keeps next to the source instead (the deck's note
+    history, which must outlive the output folder, like a lock file)."""
 
     path: str
     data: bytes
+    beside_source: bool = False
 
 
 @dataclass(frozen=True)
