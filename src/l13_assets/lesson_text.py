@@ -1,7 +1,8 @@
 """How the source's numbers and prose become text on an asset.
 
 Prose may insert a checked number with ``[[entry-id.field]]``; numbers are printed as the source states
-them (same decimals) with a true minus sign. Subscripts are written ``π_SFT`` or ``x_{t+1}`` (superscripts ``L^CLIP``) in the source
+them (same decimals) with a true minus sign. Subscripts are written ``π_SFT`` or ``x_{t+1}`` (superscripts
+``L^CLIP``) in the source
 and become markup here, for HTML (cards) and for reportlab paragraphs (cheatsheet), which share the tags.
 """
 
@@ -34,7 +35,12 @@ def format_value(value: object) -> str:
 
 
 def entries_by_id(lesson: Lesson) -> dict[str, BaseModel]:
-    return {entry.id: entry for _, entry in walk(lesson) if isinstance(getattr(entry, "id", None), str)}
+    found: dict[str, BaseModel] = {}
+    for _, entry in walk(lesson):
+        entry_id = getattr(entry, "id", None)
+        if isinstance(entry_id, str):
+            found[entry_id] = entry
+    return found
 
 
 def lookup(reference: str, entries: dict[str, BaseModel]) -> str:

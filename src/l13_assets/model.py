@@ -51,8 +51,13 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
+class LatexMark:
+    """Marks a field as LaTeX (typeset math), so prose rules such as the minus sign do not apply to it."""
+
+
+LATEX = LatexMark()
 Text = Annotated[str, AfterValidator(_nonempty)]
-Latex = Annotated[str, AfterValidator(_nonempty)]
+Latex = Annotated[str, AfterValidator(_nonempty), LATEX]
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Number = Annotated[Decimal, BeforeValidator(_number_from_int)]
 Probability = Annotated[Number, AfterValidator(_probability)]

@@ -155,9 +155,9 @@ class _Builder:
                 raise _Reject(node, path, f"{text} is not a finite number, expected a number such as 0.5")
             return value
         if tag == _TAG + "int":
-            return self.constructor.construct_yaml_int(node)
+            return self.constructor.construct_yaml_int(node)  # type: ignore[arg-type]
         if tag == _TAG + "bool":
-            return self.constructor.construct_yaml_bool(node)
+            return self.constructor.construct_yaml_bool(node)  # type: ignore[arg-type]
         if tag == _TAG + "null":
             return None
         return text  # str and timestamp: kept as the text written

@@ -1,0 +1,247 @@
+"""load -> verify -> build -> write: the one place the stages meet.
+
+``check`` is the pipeline without build and write. ``build`` first asks the manifest whether anything is
+stale; when nothing is, it returns before importing sympy or any generator library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import __version__
+from .errors import Problem, UserError
+
+if TYPE_CHECKING:
+    from .builders import Output
+    from .loader import Source
+    from .verify import Report
+
+T = TypeVar("T")
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+# Libraries whose versions change output bytes: a new version invalidates the manifest.
+_BYTE_LIBRARIES = ("genanki", "jinja2", "matplotlib", "numpy", "reportlab", "svglib", "sympy", "ziamath")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Request:
+    source: Path
+    out: Path
+    only: tuple[str, ...]
+    papers: tuple[str, ...] = ("a4", "letter")
+    force: bool = False
+
+
+@dataclass
+class Result:
+    facts_checked: int = 0
+    up_to_date: bool = False
+    outputs: list[dict[str, object]] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Timer:
+    """Times each step and reports it as one progress line."""
+
+    def __init__(self, progress: Progress, timings: dict[str, float]) -> None:
+        self.progress, self.timings = progress, timings
+
+    def step(self, name: str, action: Callable[[], T], describe: Callable[[T], str]) -> T:
+        start = time.perf_counter()
+        value = action()
+        elapsed = time.perf_counter() - start
+        self.timings[name] = round(elapsed, 4)
+        self.progress(f"{describe(value)} in {elapsed:.2f} s")
+        return value
+
+
+def read_source(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UserError.plain(str(path), f"cannot read the source ({error.strerror}), expected a readable "
+                              "YAML file (pass --source PATH)") from None
+
+
+def notes_history_path(source: Path) -> Path:
+    """The deck's note history, kept beside the source like a lock file."""
+    return source.with_name(source.stem + ".notes.json")
+
+
+def check(source_path: Path, timer: Timer) -> tuple[Source, Report]:
+    """Load and verify. Returns (source, report); raises UserError on a source that does not load."""
+    from . import loader, verify
+
+    raw = read_source(source_path)
+    source = timer.step("load", lambda: loader.parse(raw, str(source_path)), lambda _: f"loaded {source_path}")
+    report = timer.step("verify", lambda: verify.run(source), lambda r: f"verified {len(r.facts)} facts")
+    return source, report
+
+
+def _fingerprint(request: Request, raw: bytes, builder: str) -> str:
+    """Everything a builder's bytes depend on, hashed: the source, the deck's note history, the templates,
+    the tool and library versions, and the options that change that builder's output."""
+    from importlib import metadata
+
+    from .resources import templates_dir
+
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{builder}\0".encode())
+    digest.update(hashlib.sha256(raw).digest())
+    history = notes_history_path(request.source)
+    digest.update(history.read_bytes() if history.exists() else b"-")
+    for path in sorted(templates_dir().rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(templates_dir()).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in _BYTE_LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
+    if builder == "cheatsheet":
+        digest.update(",".join(request.papers).encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return digest.hexdigest()
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == MANIFEST_FORMAT else None
+
+
+def _file_entry(name: str, data: bytes) -> dict[str, object]:
+    return {"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _matches(out: Path, entry: dict[str, object]) -> bool:
+    path = out / str(entry["path"])
+    try:
+        if path.stat().st_size != entry["size"]:
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+    except OSError:
+        return False
+
+
+def _stale(request: Request, raw: bytes, manifest: dict[str, Any] | None) -> list[str]:
+    """The requested builders whose recorded inputs or outputs no longer match."""
+    if request.force or manifest is None:
+        return list(request.only)
+    recorded = manifest.get("builders", {})
+    files = {str(e["path"]): e for e in manifest.get("outputs", []) if isinstance(e, dict)}
+    stale = []
+    for name in request.only:
+        entry = recorded.get(name) if isinstance(recorded, dict) else None
+        if (not isinstance(entry, dict) or entry.get("inputs") != _fingerprint(request, raw, name)
+                or not all(p in files and _matches(request.out, files[p]) for p in entry.get("outputs", []))):
+            stale.append(name)
+    return stale
+
+
+def build(request: Request, progress: Progress) -> Result:
+    from . import writer
+
+    result = Result()
+    timer = Timer(progress, result.timings)
+    with writer.locked(request.out):
+        raw = read_source(request.source)
+        manifest = read_manifest(request.out)
+        stale = _stale(request, raw, manifest)
+        if not stale:
+            progress(f"up to date: {request.out} matches its manifest, nothing to do (--force rebuilds)")
+            result.up_to_date = True
+            result.outputs = list(manifest.get("outputs", [])) if manifest else []
+            return result
+        source, report = check(request.source, timer)
+        if not report.ok:
+            raise UserError(report.problems())
+        result.facts_checked = len(report.facts)
+        outputs = _run_builders(request, source, stale, timer)
+        result.built = stale
+        _write(request, outputs, stale, manifest, report, result, timer)
+    return result
+
+
+def _run_builders(request: Request, source: Source, stale: list[str], timer: Timer) -> dict[str, list[Output]]:
+    from .builders import Context, builder
+
+    context = Context(source=source, source_path=request.source, papers=request.papers)
+    produced: dict[str, list[Output]] = {}
+    for name in stale:
+        run = builder(name)
+        produced[name] = timer.step(f"build_{name}", partial(run, context), partial(_built, name))
+    return produced
+
+
+def _built(name: str, files: list[Output]) -> str:
+    return f"built {name} ({len(files)} files)"
+
+
+def _write(request: Request, produced: dict[str, list[Output]], stale: list[str],
+           manifest: dict[str, Any] | None, report: Report, result: Result, timer: Timer) -> None:
+    from . import writer
+
+    files: dict[str, bytes] = {}
+    beside: list[Output] = []
+    builders: dict[str, Any] = dict(manifest.get("builders", {})) if manifest else {}
+    for name in stale:
+        outputs = produced[name]
+        beside += [o for o in outputs if o.beside_source]
+        mine = [o for o in outputs if not o.beside_source]
+        files.update({o.path: o.data for o in mine})
+        builders[name] = {"inputs": None, "outputs": sorted(o.path for o in mine)}
+    # Files of builders not rebuilt, and files the user put there, stay; stale builders' old files go.
+    old_entries = {str(e["path"]): e for e in (manifest or {}).get("outputs", [])}
+    dropped = {p for name in stale for p in _recorded_outputs(manifest, name)} | {MANIFEST}
+    present = {p.relative_to(request.out).as_posix() for p in request.out.rglob("*") if p.is_file()} \
+        if request.out.is_dir() else set()
+    keep = {p for p in present if p not in dropped and not p.startswith(".")}
+    entries = [_file_entry(n, d) for n, d in files.items()]
+    entries += [old_entries[p] for p in sorted(keep - set(files)) if p in old_entries]
+
+    def write() -> int:
+        for output in beside:  # the note history first: see writer's docstring on crash order
+            writer.write_file(request.source.with_name(output.path), output.data)
+        # Fingerprints are taken after the note history is written, since they include it.
+        raw = read_source(request.source)
+        for name in stale:
+            builders[name]["inputs"] = _fingerprint(request, raw, name)
+        record = {
+            "format": MANIFEST_FORMAT,
+            "tool": {"name": "l13-assets", "version": __version__},
+            "source": {"name": request.source.name, "sha256": hashlib.sha256(raw).hexdigest()},
+            "facts_checked": len(report.facts),
+            "builders": dict(sorted(builders.items())),
+            "outputs": sorted(entries, key=lambda e: str(e["path"])),
+        }
+        files[MANIFEST] = (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
+        writer.publish(request.out, files, MANIFEST, keep)
+        result.outputs = sorted(entries, key=lambda e: str(e["path"]))
+        return len(files)
+
+    timer.step("write", write, lambda n: f"wrote {n} files to {request.out}")
+
+
+def _recorded_outputs(manifest: dict[str, Any] | None, name: str) -> list[str]:
+    builders = (manifest or {}).get("builders", {})
+    entry = builders.get(name, {}) if isinstance(builders, dict) else {}
+    return list(entry.get("outputs", [])) if isinstance(entry, dict) else []
+
+
+def problems_json(problems: list[Problem]) -> list[dict[str, object]]:
+    return [p.as_json() for p in problems]

@@ -1,0 +1,176 @@
+"""The only code that writes to the output folder.
+
+A build never edits the output folder in place. It fills a staging folder beside it (same filesystem),
+carries over the files this build does not replace (other outputs under ``--only``, files the user put
+there), writes the manifest last, and then swaps the two folders in one atomic step (Linux renameat2 with
+RENAME_EXCHANGE). Whatever happens to the process, a reader of the output folder sees either the previous
+complete set of outputs and manifest, or the new one. Where the exchange is unavailable (not Linux, or a
+filesystem without it) it falls back to replacing file by file, each atomically and the manifest last; then
+each file is atomic, but not the set.
+
+A lock file beside the output folder makes a concurrent build of the same folder fail with a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import UserError
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _describe(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
+        reason = "the disk is full"
+    return reason
+
+
+def fail(path: Path, error: OSError, doing: str) -> UserError:
+    return UserError.plain(str(path), f"cannot {doing} ({_describe(error)}), "
+                           "expected a writable folder with free space")
+
+
+def _check_writable(out: Path) -> None:
+    # Root ignores permission bits, so honour them explicitly: a folder with no write bit is the user
+    # saying "do not touch".
+    if out.exists():
+        if not out.is_dir():
+            raise UserError.plain(str(out), "the output path is a file, expected a folder")
+        if not stat.S_IMODE(out.stat().st_mode) & 0o222:
+            raise UserError.plain(str(out), "the output folder is read-only, expected a writable folder "
+                                  "(chmod u+w it or pass another --out)")
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold ``.<out>.lock`` beside the output folder for the whole build; fail at once if another holds it."""
+    _check_writable(out)
+    lock_path = out.parent / f".{out.name}.lock"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the duration of the build
+    except OSError as error:
+        raise fail(out.parent, error, "create the build lock") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise UserError.plain(str(out), f"another build is writing this folder ({holder}), expected to be "
+                                  "the only one: wait for it to finish or pass another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically: write a temporary file beside it, fsync, rename over."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise fail(path, error, f"write {path.name}") from None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(a))
+
+
+def publish(out: Path, files: dict[str, bytes], manifest_name: str, keep: set[str]) -> None:
+    """Make ``out`` hold ``files`` (relative path -> bytes), plus the old files named in ``keep``.
+
+    ``files`` must include the manifest under ``manifest_name``; it is written last.
+    """
+    staging = out.parent / f".{out.name}.staging"
+    try:
+        if staging.exists():  # left by a build that was killed: it was never published
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        for name in sorted(files, key=lambda n: n == manifest_name):
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[name])
+        for name in sorted(keep - set(files)):
+            source = out / name
+            if source.is_file():
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(source, staging / name)
+                except OSError:
+                    shutil.copy2(source, staging / name)
+        _sync_tree(staging)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise fail(out, error, "write the outputs") from None
+    try:
+        if not out.exists():
+            os.rename(staging, out)
+        elif _exchange(staging, out):
+            shutil.rmtree(staging)  # now the previous outputs
+        else:
+            _replace_file_by_file(staging, out, manifest_name)
+    except OSError as error:
+        raise fail(out, error, "publish the outputs") from None
+    _fsync_dir(out.parent)
+
+
+def _replace_file_by_file(staging: Path, out: Path, manifest_name: str) -> None:
+    names = sorted((p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
+                   key=lambda n: n == manifest_name)
+    for name in names:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / name, out / name)
+    shutil.rmtree(staging)
+
+
+def _sync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for folder in sorted({p.parent for p in root.rglob("*")} | {root}):
+        _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
