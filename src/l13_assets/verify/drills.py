@@ -1,0 +1,256 @@
+"""Every numeric drill recomputed exactly from its Data JSON, one ``Fact`` per drill.
+
+The generator computes in floats; this check reads only the drill's ``data`` (kind, inputs, decimals) and
+recomputes every shown value with the lesson's one implementation of the formulas (``rlhf_math``), then
+compares the rounded strings: the type-in answer, the answer recorded in Data, and each worked value.
+
+Why this is exact rounding although it is fast. Building a sympy expression per drill and calling evalf
+costs about 10 ms a drill (1,000 drills: over 10 s). Instead the same ``rlhf_math`` formulas run on
+mpmath's interval arithmetic (``mpmath.iv``, shipped with sympy) at 100 bits: every input is the exact
+rational it is written as, enclosed in an interval, and every operation returns an interval guaranteed to
+contain the exact result. If both ends of a value's interval round to the same string at the stated
+decimals, that string is the exact value's rounding: a proof, not an estimate. Only when the interval
+straddles a rounding tie (width about 1e-29, so only for a value on or next to a tie) does the check fall
+back to the sympy expression from ``rlhf_math.exact()``: a rational result is rounded exactly as a
+fraction, anything else is evaluated with evalf at 60 and then 120 digits with a matching error margin;
+if even that cannot decide, the fact fails and says so. The β limits are rationals by the theorem
+(β → 0⁺: the top reward's responses share all mass in proportion to π_SFT; β → ∞: π_SFT) and are
+computed with exact fractions, independently of the floating-point limit the generator takes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+from .. import rlhf_math
+from ..drills import Drill, DrillSpecError, generate
+from ..model import Lesson
+from .facts import Fact
+
+IV_BITS = 100
+
+Term = Any  # an mpmath interval, a sympy expression, a Fraction or a bool
+
+
+def check_drills(lesson: Lesson) -> list[Fact]:
+    try:
+        drills = generate(lesson)
+    except DrillSpecError as error:
+        return [Fact("drill", error.path, "drills can be generated", "no", False, str(error))]
+    return [check_one(drill) for drill in drills]
+
+
+def check_one(drill: Drill) -> Fact:
+    path = ("drills", drill.kind)
+    claim = f"{drill.id}: {drill.answer}"
+    try:
+        data = json.loads(drill.data)
+        expected = expected_values(data["kind"], data["inputs"], data["decimals"])
+        answer = answer_of(data["kind"], data["inputs"], expected)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        return Fact("drill", path, claim, "", False, f"{drill.id}: cannot recompute from Data ({error!r})")
+    problems = [f"{name} shows {data['values'].get(name)}, exact value rounds to {value}"
+                for name, value in expected.items() if data["values"].get(name) != value]
+    if drill.answer != answer or data["answer"] != answer:
+        problems.insert(0, f"the card's answer is {drill.answer} (Data: {data['answer']}), the exact value "
+                        f"rounds to {answer} at {data['decimals']} decimal places")
+    if data["kind"] != drill.kind or data["id"] != drill.id:
+        problems.append(f"Data names {data['kind']} {data['id']}, expected {drill.kind} {drill.id}")
+    detail = f"{drill.id}: " + "; ".join(problems) if problems else ""
+    return Fact("drill", path, claim, answer, not problems, detail)
+
+
+def answer_of(kind: str, inputs: dict[str, Any], values: dict[str, Any]) -> str:
+    if kind in ("optimal_policy_two", "optimal_policy_three"):
+        quantity = inputs["quantity"]
+        if quantity == "z":
+            return str(values["z"])
+        name = {"pi_star": "pi_star", "weight": "weights"}[quantity]
+        return str(values[name][inputs["response"] - 1])
+    if kind == "beta_limits":
+        return str(values["limit_policy"][inputs["response"] - 1])
+    key = {"kl": "kl", "bradley_terry": "probability", "dpo_reward": "reward",
+           "win_rate_interval": inputs.get("bound", "")}[kind]
+    return str(values[key])
+
+
+def expected_values(kind: str, inputs: dict[str, Any], decimals: int) -> dict[str, Any]:
+    """Every value a drill of this kind shows, recomputed from its inputs and rounded exactly."""
+    compute = _COMPUTE[kind]
+    fast = compute(inputs, _interval_ops())
+    exact: dict[str, Term] | None = None
+    out: dict[str, Any] = {}
+    for name, value in fast.items():
+        decided = _decide(value, decimals)
+        if decided is None:  # an interval on a tie: ask sympy (lazily, once per drill)
+            exact = exact or compute(inputs, rlhf_math.exact())
+            decided = _decide_exact(exact[name], decimals)
+        out[name] = decided
+    return out
+
+
+# ---- the computations, written once for both backends -------------------------------------------------
+
+
+def _nums(values: list[str], ops: rlhf_math.Ops) -> list[Term]:
+    return [ops.number(v) for v in values]
+
+
+def _policy(inputs: dict[str, Any], ops: rlhf_math.Ops) -> dict[str, Term]:
+    solved = rlhf_math.optimal_policy(_nums(inputs["pi_sft"], ops), _nums(inputs["reward"], ops),
+                                      ops.number(inputs["beta"]), ops)
+    return {"weights": list(solved.weights), "z": solved.z, "pi_star": list(solved.pi)}
+
+
+def _kl(inputs: dict[str, Any], ops: rlhf_math.Ops) -> dict[str, Term]:
+    solved = rlhf_math.optimal_policy(_nums(inputs["pi_sft"], ops), _nums(inputs["reward"], ops),
+                                      ops.number(inputs["beta"]), ops)
+    return {"weights": list(solved.weights), "z": solved.z, "pi_star": list(solved.pi), "kl": solved.kl}
+
+
+def _limits(inputs: dict[str, Any], ops: rlhf_math.Ops) -> dict[str, Term]:
+    pi_sft = [Fraction(p) for p in inputs["pi_sft"]]
+    reward = [Fraction(r) for r in inputs["reward"]]
+    if inputs["limit"] == "large":  # every exp(R/β) → 1
+        return {"limit_policy": pi_sft}
+    if inputs["limit"] != "small":
+        raise ValueError(f"limit {inputs['limit']!r}, expected 'small' or 'large'")
+    # Divide π_SFT·exp(R/β) and Z by exp(R_max/β): terms below the top reward tend to 0, ties stay at 1.
+    top = max(reward)
+    mass = sum((p for p, r in zip(pi_sft, reward, strict=True) if r == top), Fraction(0))
+    return {"limit_policy": [p / mass if r == top else Fraction(0) for p, r in zip(pi_sft, reward, strict=True)]}
+
+
+def _bradley_terry(inputs: dict[str, Any], ops: rlhf_math.Ops) -> dict[str, Term]:
+    r1, r2 = inputs["reward"]
+    return {"gap": ExactDecimal(Fraction(r1) - Fraction(r2)),
+            "probability": rlhf_math.bradley_terry(ops.number(r1), ops.number(r2), ops)}
+
+
+def _dpo(inputs: dict[str, Any], ops: rlhf_math.Ops) -> dict[str, Term]:
+    pi, pi_ref, beta = ops.number(inputs["pi"]), ops.number(inputs["pi_ref"]), ops.number(inputs["beta"])
+    return {"log_ratio": rlhf_math.dpo_implicit_reward(pi, pi_ref, ops.number(1), ops),
+            "reward": rlhf_math.dpo_implicit_reward(pi, pi_ref, beta, ops)}
+
+
+def _interval(inputs: dict[str, Any], ops: rlhf_math.Ops) -> dict[str, Term]:
+    rate = ops.number(inputs["win_rate"])
+    low, high = rlhf_math.win_rate_interval(rate, ops.number(inputs["n"]), ops.number(inputs["z"]), ops)
+    return {"half_width": high - rate, "lower": low, "upper": high, "shows_gain": Above(low, ops.number("0.5"))}
+
+
+_COMPUTE: dict[str, Callable[[dict[str, Any], rlhf_math.Ops], dict[str, Term]]] = {
+    "optimal_policy_two": _policy,
+    "optimal_policy_three": _policy,
+    "beta_limits": _limits,
+    "kl": _kl,
+    "bradley_terry": _bradley_terry,
+    "dpo_reward": _dpo,
+    "win_rate_interval": _interval,
+}
+
+
+class ExactDecimal(Fraction):
+    """A value shown exactly (a difference of source decimals), not rounded."""
+
+
+class Above:
+    """The claim ``left > right``, decided exactly."""
+
+    def __init__(self, left: Term, right: Term) -> None:
+        self.left, self.right = left, right
+
+
+# ---- deciding a rounded string ------------------------------------------------------------------------
+
+
+@cache
+def _interval_ops() -> rlhf_math.Ops:
+    import mpmath
+
+    iv = type(mpmath.iv)()  # a private context: setting its precision leaves mpmath.iv alone
+    iv.prec = IV_BITS
+
+    def number(value: object) -> Term:
+        exact = Fraction(str(value))
+        return iv.mpf(exact.numerator) / exact.denominator  # an enclosure of the exact rational
+
+    def xlogy(x: Term, y: Term) -> Term:
+        return x * iv.log(y)  # π* > 0 at every finite β, so no 0·log 0 term arises here
+
+    return rlhf_math.Ops(exp=iv.exp, log=iv.log, sqrt=iv.sqrt, xlogy=xlogy, number=number)
+
+
+def _decide(value: Term, decimals: int) -> Any:
+    """The rounded string (or bool) if ``value`` settles it, else None."""
+    if isinstance(value, list):
+        items = [_decide(v, decimals) for v in value]
+        return None if any(i is None for i in items) else items
+    if isinstance(value, ExactDecimal):
+        return _exact_decimal(value)
+    if isinstance(value, Fraction):
+        return round_fraction(value, decimals)
+    if isinstance(value, Above):
+        (left_low, left_high), (right_low, right_high) = _ends(value.left), _ends(value.right)
+        if left_low > right_high:
+            return True
+        return False if left_high <= right_low else None
+    low, high = _ends(value)
+    first, second = round_fraction(low, decimals), round_fraction(high, decimals)
+    return first if first == second else None
+
+
+def _ends(value: Term) -> tuple[Fraction, Fraction]:
+    from mpmath.libmp import to_rational
+
+    low, high = value._mpi_
+    return Fraction(*to_rational(low)), Fraction(*to_rational(high))
+
+
+def _decide_exact(value: Term, decimals: int) -> Any:
+    if isinstance(value, list):
+        return [_decide_exact(v, decimals) for v in value]
+    if isinstance(value, Above):
+        import sympy as sp
+
+        return bool(sp.simplify(value.left - value.right) > 0)
+    if isinstance(value, Fraction):
+        return _decide(value, decimals)
+    if value.is_Rational:
+        return round_fraction(Fraction(int(value.p), int(value.q)), decimals)
+    for digits in (60, 120):
+        approx = Fraction(str(value.evalf(digits)))
+        margin = (abs(approx) + 1) * Fraction(1, 10 ** (digits - 5))
+        low, high = round_fraction(approx - margin, decimals), round_fraction(approx + margin, decimals)
+        if low == high:
+            return low
+    return f"undecidable: {value} lies on a rounding tie at {decimals} decimals"
+
+
+def round_fraction(value: Fraction, decimals: int) -> str:
+    """Round half away from zero, never "-0.00" (as ``drills.round_half_up``, written independently)."""
+    scaled = abs(value) * 10**decimals
+    digits = str(math.floor(scaled + Fraction(1, 2)))
+    sign = "-" if value < 0 and digits.strip("0") else ""
+    if decimals == 0:
+        return sign + digits
+    digits = digits.rjust(decimals + 1, "0")
+    return f"{sign}{digits[:-decimals]}.{digits[-decimals:]}"
+
+
+def _exact_decimal(value: Fraction) -> str:
+    """A terminating fraction as the shortest decimal string."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for places in range(30):
+        scaled = value * 10**places
+        if scaled.denominator == 1:
+            digits = str(scaled.numerator).rjust(places + 1, "0")
+            whole, frac = (digits[:-places], digits[-places:]) if places else (digits, "")
+            return sign + whole + ("." + frac if frac else "")
+    raise ValueError(f"{value} is not a short decimal")
