@@ -49,7 +49,7 @@ def load(path: FsPath, *, display: str | None = None) -> Source:
 
 def parse(raw: bytes, name: str) -> Source:
     located, problems = read_yaml(raw, name)
-    if located is None:
+    if located is None or problems:
         raise UserError(problems)
     if not isinstance(located.data, dict):
         raise UserError([located.problem((), "the file is not a mapping, expected keys such as meta and examples")])

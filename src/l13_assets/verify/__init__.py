@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import Problem
 from ..loader import Source
+from ..yaml_reader import dotted
 from .facts import Fact
 
 
@@ -30,7 +31,14 @@ class Report:
         return not self.failures
 
     def problems(self) -> list[Problem]:
-        return [self.source.located.problem(f.path, f"[{f.kind}] {f.detail}") for f in self.failures]
+        return [self.source.located.problem(f.path, f"[{f.kind}] {f.detail}{self._inputs(f)}") for f in self.failures]
+
+    def _inputs(self, fact: Fact) -> str:
+        if not fact.inputs:
+            return ""
+        located = self.source.located
+        named = ", ".join(f"{dotted(p)} (line {located.position(p)[0]})" for p in fact.inputs)
+        return f"; computed from {named}"
 
 
 def _facts(source: Source) -> Iterator[Fact]:

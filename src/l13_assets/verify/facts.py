@@ -18,6 +18,7 @@ class Fact:
     computed: str  # what the check found
     ok: bool
     detail: str = ""  # for a failure: why, in words
+    inputs: tuple[Path, ...] = ()  # the source values the claim was computed from, named in a failure
 
     @property
     def label(self) -> str:

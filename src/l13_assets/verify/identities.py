@@ -8,9 +8,11 @@ after expanding logs, and what is left is a rational function that ``cancel`` de
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from .. import rlhf_math as rm
+from ..lesson_text import format_value
 from ..model import Example, Lesson
 from ..yaml_reader import Path
 from .facts import Fact
@@ -29,13 +31,26 @@ def limit_facts(example: Example, path: Path) -> Iterator[Fact]:
     # top-reward response, 0 for the others), so the limit of the ratio is the ratio of the limits.
     terms = [sp.limit(p * sp.exp((r - top) / beta), beta, 0, "+") for p, r in zip(pi_sft, reward, strict=True)]
     small = [t / sum(terms) for t in terms]
-    yield claim("limit", (*path, "limit_small_beta"), example.limit_small_beta, lambda _: small)
+    given = ((*path, "pi_sft"), (*path, "reward"))
+    yield exact_claim((*path, "limit_small_beta"), example.limit_small_beta, small, given)
     yield claim("limit", (*path, "limit_small_beta_kl"), example.limit_small_beta_kl,
-                lambda _: rm.kl_divergence(small, pi_sft, ops))
+                lambda _: rm.kl_divergence(small, pi_sft, ops), given)
     # β → ∞: each weight π_SFT·exp(R/β) has a finite limit, and so does their sum (1).
     terms = [sp.limit(p * sp.exp(r / beta), beta, sp.oo) for p, r in zip(pi_sft, reward, strict=True)]
     large = [t / sum(terms) for t in terms]
-    yield claim("limit", (*path, "limit_large_beta"), example.limit_large_beta, lambda _: large)
+    yield exact_claim((*path, "limit_large_beta"), example.limit_large_beta, large, given)
+
+
+def exact_claim(path: Path, stated: tuple[Decimal, ...], values: list[Any], inputs: tuple[Path, ...]) -> Fact:
+    """A limit is an exact rational: 0.3 claims exactly 3/10, not 0.3 after rounding."""
+    import sympy as sp
+
+    computed = "(" + ", ".join(str(v) for v in values) + ")"
+    for i, (s, v) in enumerate(zip(stated, values, strict=True)):
+        if sp.Rational(str(s)) != v:
+            return Fact("limit", (*path, i), format_value(stated), computed, False,
+                        f"states {format_value(s)}, the exact limit is {v}", inputs)
+    return Fact("limit", path, format_value(stated), computed, True, "", inputs)
 
 
 def _identity(path: Path, claim: str, residual: Any) -> Fact:

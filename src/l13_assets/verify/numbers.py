@@ -40,7 +40,7 @@ def _near_boundary(value: Decimal, like: Decimal) -> bool:
 
 
 def claim(kind: str, path: Path, stated: Decimal | Sequence[Decimal],
-          compute: Callable[[rm.Ops], Any]) -> Fact:
+          compute: Callable[[rm.Ops], Any], inputs: tuple[Path, ...] = ()) -> Fact:
     """Check a stated scalar or vector against ``compute``, the formula evaluated by an ``Ops`` backend.
 
     The formula runs at 50 digits (mpmath); if a value is too close to a rounding boundary to decide, it
@@ -51,7 +51,7 @@ def claim(kind: str, path: Path, stated: Decimal | Sequence[Decimal],
     got = [values] if isinstance(stated, Decimal) else list(values)
     if len(got) != len(scalars):
         return Fact(kind, path, format_value(stated), f"{len(got)} values", False,
-                    f"states {len(scalars)} values, expected {len(got)}")
+                    f"states {len(scalars)} values, expected {len(got)}", inputs)
     decimals = [_decimal(v) for v in got]
     if any(_near_boundary(d, s) for d, s in zip(decimals, scalars, strict=True)):
         exact = compute(rm.exact())
@@ -63,8 +63,8 @@ def claim(kind: str, path: Path, stated: Decimal | Sequence[Decimal],
             where = path if isinstance(stated, Decimal) else (*path, i)
             return Fact(kind, where, format_value(stated), computed, False,
                         f"states {format_value(s)}, computed {_short(d)}, which is {format_value(_round(d, s))} "
-                        "at the stated precision")
-    return Fact(kind, path, format_value(stated), computed, True)
+                        "at the stated precision", inputs)
+    return Fact(kind, path, format_value(stated), computed, True, "", inputs)
 
 
 def _short(value: Decimal) -> str:
@@ -76,6 +76,7 @@ def _inputs(ops: rm.Ops, *vectors: Sequence[Decimal]) -> list[list[Any]]:
 
 
 def example_facts(example: Example, path: Path) -> Iterator[Fact]:
+    given = ((*path, "pi_sft"), (*path, "reward"), (*path, "beta"))
     def solve(ops: rm.Ops) -> rm.OptimalPolicy:
         pi_sft, reward = _inputs(ops, example.pi_sft, example.reward)
         return rm.optimal_policy(pi_sft, reward, ops.number(example.beta), ops)
@@ -91,31 +92,32 @@ def example_facts(example: Example, path: Path) -> Iterator[Fact]:
         solved = solve(ops)
         return solved.expected_reward - ops.number(example.beta) * solved.kl
 
-    yield claim("number", (*path, "weights"), example.weights, lambda ops: solve(ops).weights)
-    yield claim("number", (*path, "z"), example.z, lambda ops: solve(ops).z)
-    yield claim("number", (*path, "pi_star"), example.pi_star, lambda ops: solve(ops).pi)
-    yield claim("number", (*path, "kl"), example.kl, lambda ops: solve(ops).kl)
-    yield claim("number", (*path, "expected_reward"), example.expected_reward,
-                lambda ops: solve(ops).expected_reward)
-    yield claim("number", (*path, "sft_expected_reward"), example.sft_expected_reward, sft_reward)
-    yield claim("number", (*path, "max_value"), example.max_value, lambda ops: solve(ops).max_value)
+    yield claim("number", (*path, "weights"), example.weights, _field(solve, "weights"), given)
+    yield claim("number", (*path, "z"), example.z, _field(solve, "z"), given)
+    yield claim("number", (*path, "pi_star"), example.pi_star, _field(solve, "pi"), given)
+    yield claim("number", (*path, "kl"), example.kl, _field(solve, "kl"), given)
+    yield claim("number", (*path, "expected_reward"), example.expected_reward, _field(solve, "expected_reward"), given)
+    yield claim("number", (*path, "sft_expected_reward"), example.sft_expected_reward, sft_reward, given[:2])
+    yield claim("number", (*path, "max_value"), example.max_value, _field(solve, "max_value"), given)
     # The optimum's value is also E[R] − β·KL at π*: two routes to one stated number.
-    yield claim("identity", (*path, "max_value"), example.max_value, reward_minus_kl)
-    yield claim("number", (*path, "reverse_kl"), example.reverse_kl, reverse_kl)
+    yield claim("identity", (*path, "max_value"), example.max_value, reward_minus_kl, given)
+    yield claim("number", (*path, "reverse_kl"), example.reverse_kl, reverse_kl, given)
 
 
 def beta_row_facts(lesson: Lesson) -> Iterator[Fact]:
-    example = next(e for e in lesson.examples if e.id == lesson.beta_table.example)
+    index, example = next((i, e) for i, e in enumerate(lesson.examples) if e.id == lesson.beta_table.example)
+    example_path: Path = ("examples", index)
     for i, row in enumerate(lesson.beta_table.rows):
         path: Path = ("beta_table", "rows", i)
+        given = ((*path, "at"), (*example_path, "pi_sft"), (*example_path, "reward"))
 
         def solve(ops: rm.Ops, beta: Decimal = row.at) -> rm.OptimalPolicy:
             pi_sft, reward = _inputs(ops, example.pi_sft, example.reward)
             return rm.optimal_policy(pi_sft, reward, ops.number(beta), ops)
 
-        yield claim("number", (*path, "pi_star"), row.pi_star, _field(solve, "pi"))
-        yield claim("number", (*path, "kl"), row.kl, _field(solve, "kl"))
-        yield claim("number", (*path, "expected_reward"), row.expected_reward, _field(solve, "expected_reward"))
+        yield claim("number", (*path, "pi_star"), row.pi_star, _field(solve, "pi"), given)
+        yield claim("number", (*path, "kl"), row.kl, _field(solve, "kl"), given)
+        yield claim("number", (*path, "expected_reward"), row.expected_reward, _field(solve, "expected_reward"), given)
 
 
 def _field(solve: Callable[[rm.Ops], rm.OptimalPolicy], name: str) -> Callable[[rm.Ops], Any]:
@@ -131,9 +133,11 @@ def statistics_facts(lesson: Lesson) -> Iterator[Fact]:
         def interval(ops: rm.Ops, e: WinRateInterval = entry) -> Any:
             return rm.win_rate_interval(ops.number(e.win_rate), ops.number(e.n), ops.number(z), ops)
 
-        yield claim("number", ("win_rate_intervals", i, "interval"), entry.interval, interval)
+        path = ("win_rate_intervals", i)
+        yield claim("number", (*path, "interval"), entry.interval, interval,
+                    ((*path, "win_rate"), (*path, "n"), ("run_health", "confidence_z")))
     yield claim("number", ("best_of_n", "kl"), lesson.best_of_n.kl,
-                lambda ops: rm.best_of_n_kl(ops.number(lesson.best_of_n.n), ops))
+                lambda ops: rm.best_of_n_kl(ops.number(lesson.best_of_n.n), ops), (("best_of_n", "n"),))
 
 
 def number_facts(lesson: Lesson) -> Iterator[Fact]:
