@@ -2,13 +2,18 @@
 
 ``render(lesson, figure_id, fmt)`` is the pure entry point: the same lesson gives the same bytes (SVG or PNG),
 so the deck and the cheatsheet embed exactly the drawing the build writes, without reading the output folder.
-``figure(...)`` returns the matplotlib ``Figure`` itself, for tests and for callers that want its artists.
+``figure(...)`` returns the matplotlib ``Figure`` itself (its lines carry ids, see ``curve_gid``), for tests
+and for callers that want its artists; save it through ``render`` to get the reproducible settings.
 
 The curves come from ``rlhf_math.optimal_policy`` with the numpy backend, evaluated on one array of β that
-contains each example's own β, so the plotted line passes exactly through the lesson's verified point.
+contains each example's own β, so each plotted line passes exactly through the lesson's verified point.
 
 matplotlib and numpy are imported inside the functions: importing this module costs nothing, and pyplot is
-never used (no GUI backend, no global figure registry). Every rcParam is set inside ``rc_context``.
+never used (no GUI backend, no global figure registry). Every rcParam is set inside ``rc_context``. The
+layout is computed from the font size instead of matplotlib's layout engines, which would measure every
+tick label again on each save and cost more than drawing the figure.
+
+``docs/make_figures.py`` writes the PNG renders committed under docs/.
 """
 
 from __future__ import annotations
@@ -30,18 +35,20 @@ if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
 FORMATS = ("svg", "png")
-WIDTH_IN = 8.0  # default size: two panels side by side, readable on a page and a screen
+WIDTH_IN = 8.0  # default size: two panels side by side, readable at full page width and on a screen
 HEIGHT_IN = 3.6
-PNG_DPI = 240  # 8 in × 240 = 1,920 px, print resolution for a full-width figure
-GRID_POINTS = 481  # samples on the log axis: smooth at any print size, cheap to draw
+PNG_DPI = 240  # 8 in × 240 = 1,920 px: print resolution at full page width
+GRID_POINTS = 241  # samples over four decades: at most 0.03 of π between samples, smooth when drawn
+MIN_FONT_PT = 6.0  # the cheatsheet's floor for legible print
+BASE_FONT_PT = 9.0
 
-# Okabe & Ito (2008), safe for the common colour-vision deficiencies; each series also has its own line style
-# and marker so the lines still separate when printed in grey.
-OKABE_ITO_BLUE = "#0072B2"
-OKABE_ITO_VERMILLION = "#D55E00"
-OKABE_ITO_GREEN = "#009E73"
-OKABE_ITO_ORANGE = "#E69F00"
-GREY = "#555555"
+# Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies; each series also has its
+# own line style and marker so the lines still separate when printed in grey.
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+PURPLE = "#CC79A7"
+GREY = "#4d4d4d"
 
 
 @dataclass(frozen=True)
@@ -52,61 +59,30 @@ class Series:
 
 
 SERIES = (
-    Series(OKABE_ITO_BLUE, "-", "o"),
-    Series(OKABE_ITO_VERMILLION, "--", "s"),
-    Series(OKABE_ITO_GREEN, "-.", "^"),
-    Series(OKABE_ITO_ORANGE, ":", "D"),
+    Series(BLUE, "-", "o"), Series(VERMILLION, "--", "s"), Series(GREEN, "-.", "^"), Series(PURPLE, ":", "D")
 )
+LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+PI_SFT = r"$π_{SFT}$"  # mathtext only for the subscript; every other symbol is a plain Unicode character
 
-# Fixed so the SVG's ids and the files' bytes do not depend on the run (see also the metadata in render).
+# Fixed so the SVG's ids and both formats' bytes do not depend on the run (see also the metadata in _save).
 RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "mathtext.fontset": "dejavusans",
+    "mathtext.default": "regular",
     "axes.unicode_minus": True,
     "svg.hashsalt": "l13-assets",
     "svg.fonttype": "none",  # text stays text: searchable, and the cheatsheet maps it to its embedded font
-    "path.simplify": True,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "axes.grid.which": "major",
-    "grid.color": "#dddddd",
+    "grid.color": "#e0e0e0",
     "grid.linewidth": 0.6,
     "legend.frameon": False,
+    "legend.handlelength": 2.6,
+    "xtick.minor.width": 0.5,
 }
-
-
-def response_name(index: int) -> str:
-    """y₁, y₂, ...: the name of a response in the figures' legends (1-based, as in the lesson)."""
-    return "y" + str(index + 1).translate(SUBSCRIPT_DIGITS)
-
-
-def plain_number(value: float) -> str:
-    """A tick label as a person writes it: 0.01, 0.5, 100 (never 10^k), with a true minus sign."""
-    text = f"{value:.6g}"
-    if "e" in text:
-        text = format(Decimal(text), "f")
-    if text in ("-0", "−0"):
-        text = "0"
-    return text.replace("-", MINUS)
-
-
-def beta_grid(lesson: Lesson) -> Any:
-    """The β values every curve is drawn at: log-spaced over the source's range, plus each example's β."""
-    import numpy as np
-
-    low, high = (float(b) for b in lesson.figures.beta_range)
-    grid = np.geomspace(low, high, GRID_POINTS)
-    return np.union1d(grid, [float(e.beta) for e in lesson.examples])
-
-
-def curves(example: Example, betas: Any) -> OptimalPolicy:
-    """π*, KL, E[R] and β·log Z of one example at every β of ``betas`` (numpy arrays)."""
-    ops = vector()
-    return optimal_policy(
-        [ops.number(p) for p in example.pi_sft], [ops.number(r) for r in example.reward], betas, ops
-    )
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -135,135 +111,243 @@ def render(
     dpi: float = PNG_DPI,
 ) -> bytes:
     """The figure as SVG or PNG bytes; identical for identical input, whatever the date or hash seed."""
-    if fmt not in FORMATS:
-        raise ValueError(f"figure format '{fmt}' is unknown, expected one of {', '.join(FORMATS)}")
-    import io
+    return render_formats(lesson, figure_id, (fmt,), width_in=width_in, height_in=height_in, dpi=dpi)[fmt]
 
-    # Dates, creator and software versions are left out so the bytes depend on the drawing alone.
-    metadata: dict[str, str | None] = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
+
+def render_formats(
+    lesson: Lesson,
+    figure_id: str,
+    fmts: Sequence[str],
+    *,
+    width_in: float = WIDTH_IN,
+    height_in: float = HEIGHT_IN,
+    dpi: float = PNG_DPI,
+) -> dict[str, bytes]:
+    """Several formats of one figure from one drawing (cheaper than one ``render`` each, same bytes)."""
+    for fmt in fmts:
+        if fmt not in FORMATS:
+            raise ValueError(f"figure format '{fmt}' is unknown, expected one of {', '.join(FORMATS)}")
     with _style(width_in):
         fig = _draw(lesson, figure_id, width_in, height_in)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
-    return buffer.getvalue()
+        return {fmt: _save(fig, fmt, dpi) for fmt in fmts}
 
 
 def build(ctx: Context) -> list[Output]:
     lesson = ctx.source.lesson
-    return [
-        Output(f"figures/{figure_id}.{fmt}", render(lesson, figure_id, fmt))
-        for figure_id in figure_ids(lesson)
-        for fmt in FORMATS
-    ]
+    outputs = []
+    for figure_id in figure_ids(lesson):
+        for fmt, data in render_formats(lesson, figure_id, FORMATS).items():
+            outputs.append(Output(f"figures/{figure_id}.{fmt}", data))
+    return outputs
+
+
+def curve_gid(example: Example, quantity: str, response: int | None = None) -> str:
+    """The id of a plotted line: ``worked-example-pi-star-1``, ``practice-problem-kl``, ..."""
+    return f"{example.id}-{quantity}" + ("" if response is None else f"-{response + 1}")
+
+
+def response_name(index: int) -> str:
+    """y₁, y₂, ...: a response's name in the legends (1-based, as in the lesson)."""
+    return "y" + str(index + 1).translate(SUBSCRIPT_DIGITS)
+
+
+def plain_number(value: float) -> str:
+    """A tick label as a person writes it: 0.01, 0.5, 100 (never 10^k), with a true minus sign."""
+    text = format(Decimal(f"{value:.6g}").normalize(), "f")
+    if text in ("-0", "0.0"):
+        text = "0"
+    return text.replace("-", MINUS)
+
+
+def beta_grid(lesson: Lesson) -> Any:
+    """The β values every curve is drawn at: log-spaced over the source's range, plus each example's β."""
+    import numpy as np
+
+    low, high = (float(b) for b in lesson.figures.beta_range)
+    return np.union1d(np.geomspace(low, high, GRID_POINTS), [float(e.beta) for e in lesson.examples])
+
+
+def curves(example: Example, betas: Any) -> OptimalPolicy:
+    """π*, KL, E[R] and β·log Z of one example at every β of ``betas`` (numpy arrays)."""
+    ops = vector()
+    return optimal_policy(
+        [ops.number(p) for p in example.pi_sft], [ops.number(r) for r in example.reward], betas, ops
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------
 # Drawing
 
 
+@dataclass(frozen=True)
+class Fonts:
+    base: float  # tick labels, axis labels, titles
+    small: float  # legends and annotations
+
+
 @contextmanager
-def _style(width_in: float) -> Iterator[None]:
+def _style(width_in: float) -> Iterator[Fonts]:
     import matplotlib
 
-    size = min(9.0, max(5.5, 9.0 * width_in / WIDTH_IN))
-    rc: dict[RcKeyType, Any] = {**RC, "font.size": size}
+    base = min(BASE_FONT_PT, max(MIN_FONT_PT, BASE_FONT_PT * width_in / WIDTH_IN))
+    fonts = Fonts(base=base, small=max(MIN_FONT_PT, base - 1))
+    rc: dict[RcKeyType, Any] = {**RC, "font.size": base, "legend.fontsize": fonts.small}
     with matplotlib.rc_context(rc):
-        yield
+        yield fonts
+
+
+def _save(fig: Figure, fmt: str, dpi: float) -> bytes:
+    import io
+
+    # No date, creator or software version: the bytes depend on the drawing alone.
+    metadata: dict[str, str | None] = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Drawing:
+    panel: Callable[[Axes, Example, Any, float], None]
+    ylabel: str
+    shared_legend: bool  # the same series in every panel: one legend above them all
 
 
 def _draw(lesson: Lesson, figure_id: str, width_in: float, height_in: float) -> Figure:
-    drawers: dict[str, Callable[[Axes, Example, Any], None]] = {
-        "fig-policy-vs-beta": _policy_panel,
-        "fig-tradeoff": _tradeoff_panel,
+    drawings = {
+        "fig-policy-vs-beta": Drawing(_policy_panel, "π*(y)", shared_legend=False),
+        "fig-tradeoff": Drawing(_tradeoff_panel, "reward units; KL in nats", shared_legend=True),
     }
-    if figure_id not in drawers:
-        raise ValueError(f"figure '{figure_id}' is unknown, expected one of {', '.join(drawers)}")
+    if figure_id not in drawings:
+        raise ValueError(f"figure '{figure_id}' has no drawing, expected one of {', '.join(drawings)}")
     if figure_id not in figure_ids(lesson):
         raise ValueError(f"figure '{figure_id}' is not in the source's figures.items")
+    import matplotlib
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width_in, height_in), layout="constrained")
-    axes = fig.subplots(1, len(lesson.examples), sharey=True, squeeze=False)[0]
+    drawing = drawings[figure_id]
+    em = float(matplotlib.rcParams["font.size"]) / 72  # inches
+    small = float(matplotlib.rcParams["legend.fontsize"])
+    fig = Figure(figsize=(width_in, height_in))
+    n = len(lesson.examples)
+    left, right, bottom, gap = 4.0 * em, 1.3 * em, 3.4 * em, 3.0 * em
+    top = (4.0 if drawing.shared_legend else 2.0) * em
+    panel = (width_in - left - right - (n - 1) * gap) / n
+    fig.subplots_adjust(
+        left=left / width_in, right=1 - right / width_in, bottom=bottom / height_in, top=1 - top / height_in,
+        wspace=gap / panel,
+    )
+    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
     betas = beta_grid(lesson)
     for ax, example in zip(axes, lesson.examples, strict=True):
         _beta_axis(ax, lesson)
-        drawers[figure_id](ax, example, betas)
-        ax.set_title(example.name, fontsize="medium")
+        drawing.panel(ax, example, betas, small)
+        ax.set_title(example.name)
+        if not drawing.shared_legend:
+            ax.legend(loc="upper right")
+    axes[0].set_ylabel(drawing.ylabel)
+    if drawing.shared_legend:
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 1.0),
+                   fontsize=float(matplotlib.rcParams["font.size"]), columnspacing=2.5)
     return fig
 
 
 def _beta_axis(ax: Axes, lesson: Lesson) -> None:
-    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
     low, high = (float(b) for b in lesson.figures.beta_range)
     ax.set_xscale("log")
     ax.set_xlim(low, high)
     decades = [10.0**k for k in range(-12, 13) if low <= 10.0**k <= high]
+    minors = [d * m for d in decades for m in (2, 5) if low <= d * m <= high]
     ax.xaxis.set_major_locator(FixedLocator(decades))
+    ax.xaxis.set_minor_locator(FixedLocator(minors))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: plain_number(v)))
-    ax.xaxis.set_minor_locator(LogLocator(base=10, subs=tuple(range(2, 10))))
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: plain_number(round(v, 6))))
+    ax.yaxis.set_major_locator(FixedLocator([0, 0.2, 0.4, 0.6, 0.8, 1.0]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: plain_number(v)))
+    ax.set_ylim(-0.04, 1.16)  # room above 1 for the limit labels and the legend
     ax.set_xlabel("β (log scale)")
 
 
 def _line(ax: Axes, x: Any, y: Any, series: Series, label: str, gid: str) -> None:
     ax.plot(
-        x, y, color=series.colour, linestyle=series.dashes, marker=series.marker, markevery=(0.04, 0.12),
-        markersize=4, linewidth=1.6, label=label, gid=gid,
+        x, y, color=series.colour, linestyle=series.dashes, marker=series.marker, markevery=(0.05, 0.15),
+        markersize=4, linewidth=1.6, label=label, gid=gid, zorder=3,
     )
 
 
-def _point(ax: Axes, beta: float, values: Sequence[Decimal], series: Sequence[Series], above: bool) -> None:
-    """Mark the lesson's β with its verified values written beside the curves."""
-    ax.axvline(beta, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)), zorder=1)
+def _limit_markers(ax: Axes, x: float, values: Sequence[Decimal], series: Sequence[Series]) -> None:
+    """A limit as open markers sitting on the axis end."""
     for value, s in zip(values, series, strict=True):
-        ax.plot([beta], [float(value)], marker=s.marker, color=s.colour, markersize=6,
-                markeredgecolor="black", markeredgewidth=0.6, linestyle="none", zorder=4)
-        ax.annotate(format_number(value), (beta, float(value)), xytext=(5, 3 if above else -3),
-                    textcoords="offset points", va="bottom" if above else "top", ha="left", fontsize="small")
-    ax.annotate(f"β = {format_number(Decimal(str(beta)))}", (beta, 1.0), xycoords=("data", "axes fraction"),
-                xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize="small",
-                color=GREY)
+        ax.plot([x], [float(value)], marker=s.marker, markersize=7, markerfacecolor="white",
+                markeredgecolor=s.colour, markeredgewidth=1.4, linestyle="none", clip_on=False, zorder=5)
 
 
-def _policy_panel(ax: Axes, example: Example, betas: Any) -> None:
+def _note(ax: Axes, text: str, xy: tuple[float, float], offset: tuple[float, float], size: float,
+          ha: str = "left", va: str = "bottom", colour: str = GREY) -> None:
+    ax.annotate(text, xy, xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize=size,
+                color=colour, zorder=6)
+
+
+def _lesson_beta(ax: Axes, beta: float, values: Sequence[Decimal], curves_y: Sequence[Any], betas: Any,
+                 series: Sequence[Series], size: float) -> None:
+    """Mark the lesson's β: a vertical rule, a filled marker per curve and its verified value beside it.
+
+    A value goes on the side where its curve is not: up and right of a falling curve, up and left of a
+    rising one."""
+    import numpy as np
+
+    ax.axvline(beta, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)), zorder=1)
+    ax.annotate(f"β = {plain_number(beta)}", (beta, 0.5), xycoords=("data", "axes fraction"), xytext=(-3, 0),
+                textcoords="offset points", rotation=90, ha="right", va="center", fontsize=size, color=GREY)
+    at = int(np.searchsorted(betas, beta))
+    for value, y, s in zip(values, curves_y, series, strict=True):
+        ax.plot([beta], [float(value)], marker=s.marker, color=s.colour, markersize=6.5,
+                markeredgecolor="black", markeredgewidth=0.7, linestyle="none", zorder=7)
+        rising = y[at + 1] > y[at - 1]
+        ax.annotate(
+            format_number(value), (beta, float(value)), xytext=(-5 if rising else 5, 3),
+            textcoords="offset points", ha="right" if rising else "left", va="bottom", fontsize=size,
+            zorder=8, bbox=LABEL_BOX,
+        )
+
+
+def _policy_panel(ax: Axes, example: Example, betas: Any, size: float) -> None:
     solved = curves(example, betas)
     series = SERIES[: len(example.pi_sft)]
     for i, (pi, s) in enumerate(zip(solved.pi, series, strict=True)):
         label = f"{response_name(i)}: R = {format_number(example.reward[i])}"
-        _line(ax, betas, pi, s, label, f"{example.id}-pi-star-{i + 1}")
-    _limits(ax, example.limit_small_beta, example.limit_large_beta, series)
-    _point(ax, float(example.beta), example.pi_star, series, above=True)
-    ax.set_ylim(-0.04, 1.08)
-    ax.set_ylabel("π*(y)")
-    ax.legend(loc="center right", fontsize="small")
-
-
-def _limits(ax: Axes, small: Sequence[Decimal], large: Sequence[Decimal], series: Sequence[Series]) -> None:
-    """Both limits as open markers on the axis ends, labelled once per panel."""
+        _line(ax, betas, pi, s, label, curve_gid(example, "pi-star", i))
     low, high = ax.get_xlim()
-    for value, s in zip(small, series, strict=True):
-        ax.plot([low], [float(value)], marker=s.marker, markersize=7, markerfacecolor="white",
-                markeredgecolor=s.colour, linestyle="none", clip_on=False, zorder=5)
-    for value, s in zip(large, series, strict=True):
-        ax.plot([high], [float(value)], marker=s.marker, markersize=7, markerfacecolor="white",
-                markeredgecolor=s.colour, linestyle="none", clip_on=False, zorder=5)
-    ax.annotate("β → 0⁺: argmax R", (0.01, 0.5), xycoords="axes fraction", fontsize="small", color=GREY)
-    ax.annotate("β → ∞: π_SFT".replace("_SFT", "ₛ"), (0.99, 0.5), xycoords="axes fraction", fontsize="small",
-                color=GREY, ha="right")
+    _limit_markers(ax, low, example.limit_small_beta, series)
+    _limit_markers(ax, high, example.limit_large_beta, series)
+    top = float(max(example.limit_small_beta))
+    _note(ax, "β → 0⁺: all on argmax R", (low, top), (4, 5), size)
+    _note(ax, f"β → ∞: {PI_SFT}", (high, float(max(example.limit_large_beta))), (-4, -7), size, ha="right",
+          va="top")
+    _lesson_beta(ax, float(example.beta), example.pi_star, solved.pi, betas, series, size)
 
 
-def _tradeoff_panel(ax: Axes, example: Example, betas: Any) -> None:
+def _tradeoff_panel(ax: Axes, example: Example, betas: Any, size: float) -> None:
     solved = curves(example, betas)
     rows = (
-        (solved.expected_reward, "E_π*[R]", "expected-reward", example.expected_reward),
-        (solved.max_value, "β·log Z", "max-value", example.max_value),
-        (solved.kl, "KL(π*‖π_SFT), nats", "kl", example.kl),
+        (solved.expected_reward, r"expected reward $E_{π*}[R]$", "expected-reward", example.expected_reward),
+        (solved.max_value, "optimum β·log Z = E[R] − β·KL", "max-value", example.max_value),
+        (solved.kl, f"KL(π*‖{PI_SFT}) in nats", "kl", example.kl),
     )
-    for (y, label, key, _), s in zip(rows, SERIES, strict=False):
-        _line(ax, betas, y, s, label, f"{example.id}-{key}")
-    _point(ax, float(example.beta), [r[3] for r in rows], SERIES[:3], above=True)
-    ax.set_ylim(-0.04, 1.08)
-    ax.set_ylabel("reward (KL in nats)")
-    ax.legend(loc="center right", fontsize="small")
+    series = SERIES[: len(rows)]
+    for (y, label, key, _), s in zip(rows, series, strict=True):
+        _line(ax, betas, y, s, label, curve_gid(example, key))
+    low, high = ax.get_xlim()
+    top = max(example.reward)
+    _limit_markers(ax, low, (top, top, example.limit_small_beta_kl), series)
+    _limit_markers(ax, high, (example.sft_expected_reward, example.sft_expected_reward, Decimal(0)), series)
+    _note(ax, f"β → 0⁺: max R = {format_number(top)}", (low, float(top)), (4, 5), size)
+    _note(ax, f"KL → {format_number(example.limit_small_beta_kl)}", (low, float(example.limit_small_beta_kl)),
+          (4, 4), size)
+    _note(ax, f"β → ∞: $E_{{π_{{SFT}}}}[R]$ = {format_number(example.sft_expected_reward)}",
+          (high, float(example.sft_expected_reward)), (-4, -7), size, ha="right", va="top")
+    _lesson_beta(ax, float(example.beta), [r[3] for r in rows], [r[0] for r in rows], betas, series, size)
+
