@@ -1,0 +1,119 @@
+"""The deck's note history: when each note and note type last changed, kept beside the source.
+
+Anki updates a learner's note on import only if the incoming modification time is newer than theirs; a
+build must therefore move a note's time forward exactly when its content changes, and otherwise repeat
+it so the same source gives the same bytes. ``source/l13.notes.json`` (committed, like a lock file) records
+for each note's stable id the sha256 of its content and its modification time, and for each note type its
+name, the hash of its fields and templates (``structure``), the hash of everything including CSS
+(``content``) and its modification time.
+
+Entries of notes that are no longer built are kept: if such a note returns, its time still moves past the
+one learners have. The file is rewritten only when something in it changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class NoteTypeState:
+    name: str
+    structure: str  # sha256 of the field names and card templates
+    content: str  # sha256 of structure and CSS
+
+
+@dataclass
+class History:
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # stable id -> {"sha256", "mod"}
+    note_types: dict[str, dict[str, Any]] = field(default_factory=dict)  # str(id) -> {name, structure, ...}
+
+    def dumps(self) -> bytes:
+        record = {"format": FORMAT,
+                  "about": "Note history of the Anki deck: written by l13-assets build, commit it with the source.",
+                  "note_types": self.note_types, "notes": self.notes}
+        return (json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def history_path(source_path: Path) -> Path:
+    return source_path.with_name(source_path.stem + ".notes.json")
+
+
+def read(path: Path) -> tuple[History, bytes | None]:
+    """The recorded history (empty if there is no file yet) and the file's bytes."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return History(), None
+    except OSError as error:
+        raise UserError.plain(str(path), f"cannot read the note history ({error.strerror})") from None
+    try:
+        record = json.loads(raw)
+        if record.get("format") != FORMAT:
+            raise ValueError(f"format {record.get('format')!r}, expected {FORMAT}")
+        notes, types = record["notes"], record["note_types"]
+        for entry in [*notes.values(), *types.values()]:
+            if not isinstance(entry["mod"], int):
+                raise ValueError("a mod that is not a whole number of seconds")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise UserError.plain(str(path), f"the note history is not valid ({error}); expected the file a build "
+                              "writes. Restore it from version control: deleting it would stop learners' "
+                              "Anki from taking edits to notes whose text changes later") from None
+    return History(dict(notes), dict(types)), raw
+
+
+def stamp(history: History, notes: dict[str, str], note_types: dict[int, NoteTypeState], now: int,
+          history_file: str) -> tuple[dict[str, int], dict[int, int], History]:
+    """Modification times for the notes (stable id -> content hash) and note types of this build.
+
+    Unchanged: the recorded time. New or changed: ``max(now, recorded + 1)``, so the time moves forward
+    even when the clock or SOURCE_DATE_EPOCH is behind the last release.
+    """
+    updated = History({k: dict(v) for k, v in history.notes.items()},
+                      {k: dict(v) for k, v in history.note_types.items()})
+    note_mods: dict[str, int] = {}
+    for stable_id, content in notes.items():
+        old = history.notes.get(stable_id)
+        if old is not None and old["sha256"] == content:
+            note_mods[stable_id] = old["mod"]
+            continue
+        mod = max(now, old["mod"] + 1) if old else now
+        updated.notes[stable_id] = {"sha256": content, "mod": mod}
+        note_mods[stable_id] = mod
+    type_mods: dict[int, int] = {}
+    for type_id, state in note_types.items():
+        old = history.note_types.get(str(type_id))
+        if old is not None and old["structure"] != state.structure:
+            raise UserError.plain(history_file, _structure_changed(type_id, state, old))
+        if old is not None and old["content"] == state.content and old["name"] == state.name:
+            type_mods[type_id] = old["mod"]
+            continue
+        mod = max(now, old["mod"] + 1) if old else now
+        updated.note_types[str(type_id)] = {"name": state.name, "structure": state.structure,
+                                            "content": state.content, "mod": mod}
+        type_mods[type_id] = mod
+    return note_mods, type_mods, updated
+
+
+def _structure_changed(type_id: int, state: NoteTypeState, old: dict[str, Any]) -> str:
+    # Failing here, rather than bumping the id automatically: a note type id is part of the published deck,
+    # like a note's GUID. A hash-derived id would flip back on a revert (to an id learners already have with
+    # a newer time, so the revert would be dropped), and a silent bump gives learners a second note type
+    # without the changelog line that tells them to import with "merge note types". A person picks the new
+    # id and writes that line.
+    return (f"note type '{state.name}' (id {type_id}) changed its fields or card templates since the recorded "
+            f"history; under the same id Anki keeps learners' old fields and templates, so new fields would "
+            f"never appear. Give it a new id in l13_assets/builders/deck.py (NOTE_TYPES), add a line to "
+            f"meta.changes telling learners to import with 'merge note types', and build again")
