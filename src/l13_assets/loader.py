@@ -56,7 +56,11 @@ def parse(raw: bytes, name: str) -> Source:
     try:
         lesson = Lesson.model_validate(located.data)
     except ValidationError as error:
-        problems += [_schema_problem(located, e) for e in error.errors(include_url=False)]
+        errors = error.errors(include_url=False)
+        # A list whose items failed also fails its length check (pydantic counts only valid items): noise.
+        deeper = {tuple(e["loc"][:-1]) for e in errors if len(e["loc"]) > 1 and isinstance(e["loc"][-1], int)}
+        problems += [_schema_problem(located, e) for e in errors
+                     if not (e["type"] == "too_short" and tuple(e["loc"]) in deeper)]
         raise UserError(sorted(set(problems))) from None
     problems += _id_problems(lesson, located)
     if problems:
@@ -114,12 +118,15 @@ def _id_problems(lesson: Lesson, located: Located) -> list[Problem]:
 def _dangling(target: str, kind: type[BaseModel], entries: dict[str, BaseModel]) -> str:
     candidates = sorted(i for i, e in entries.items() if isinstance(e, kind))
     close = difflib.get_close_matches(target, candidates, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"'{target}' is not the id of any {kind.__name__.lower()}{hint}, expected one of: {', '.join(candidates)}"
+    what = kind.__name__.lower()
+    if close:
+        return f"'{target}' is not the id of any {what}, expected an existing id (did you mean '{close[0]}'?)"
+    shown = ", ".join(candidates[:8]) + (", ..." if len(candidates) > 8 else "")
+    return f"'{target}' is not the id of any {what}, expected one of: {shown}"
 
 
 def _schema_problem(located: Located, error: Any) -> Problem:
-    loc: Path = tuple(part for part in error["loc"] if not _is_internal(part))
+    loc: Path = tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _fields_at(loc[:-1])
@@ -129,11 +136,6 @@ def _schema_problem(located: Located, error: Any) -> Problem:
     if kind == "missing":
         return Problem(located.file, *located.position(loc), dotted(loc), "required key is missing, expected it here")
     return located.problem(loc, _message(kind, error))
-
-
-def _is_internal(part: object) -> bool:
-    # pydantic puts validator names into the location of union and function errors
-    return isinstance(part, str) and ("[" in part or part in {"function-after", "function-before"})
 
 
 def _message(kind: str, error: Any) -> str:

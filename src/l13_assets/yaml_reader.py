@@ -59,6 +59,11 @@ def dotted(path: Path) -> str:
     return out
 
 
+def _tag_message(tag: str) -> str:
+    shown = "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return f"tag {shown} is not allowed, expected plain YAML without tags"
+
+
 class _Reject(Exception):
     def __init__(self, node: yaml.Node, path: Path, message: str) -> None:
         self.node, self.path, self.message = node, path, message
@@ -110,19 +115,19 @@ class _Builder:
         if self.count > MAX_NODES:
             raise _Reject(node, path, f"aliases expand to more than {MAX_NODES:,} values, expected a small file")
         if len(path) > MAX_DEPTH:
-            raise _Reject(node, path, f"nesting is too deep, expected at most {MAX_DEPTH} levels")
+            raise _Reject(node, path[:4], f"nesting is too deep, expected at most {MAX_DEPTH} levels")
         self.located.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":
-                raise _Reject(node, path, f"tag {node.tag} is not allowed, expected a plain list")
+                raise _Reject(node, path, _tag_message(node.tag))
             return tuple(self.build(item, (*path, i)) for i, item in enumerate(node.value))
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         if node.tag != _TAG + "map":
-            raise _Reject(node, path, f"tag {node.tag} is not allowed, expected a plain mapping")
+            raise _Reject(node, path, _tag_message(node.tag))
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
@@ -144,7 +149,7 @@ class _Builder:
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
-            raise _Reject(node, path, f"tag {tag} is not allowed, expected a plain value (text or number)")
+            raise _Reject(node, path, _tag_message(tag))
         text = node.value
         if tag == _TAG + "float":
             try:

@@ -8,7 +8,9 @@ after expanding logs, and what is left is a rational function that ``cancel`` de
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from .. import rlhf_math as rm
@@ -60,6 +62,19 @@ def _identity(path: Path, claim: str, residual: Any) -> Fact:
 
 
 def identity_facts(lesson: Lesson) -> Iterator[Fact]:
+    dpo: Path = next((("variants", i) for i, v in enumerate(lesson.variants) if v.id == "variant-dpo"), ("variants",))
+    for fact in _proofs():
+        yield replace(fact, path=dpo) if fact.path == ("variants",) else fact
+
+
+@cache
+def _proofs() -> tuple[Fact, ...]:
+    """The identities do not depend on the source, so a process proves them once (tests verify many
+    sources); a DPO fact's path is filled in by the caller."""
+    return tuple(_prove())
+
+
+def _prove() -> Iterator[Fact]:
     import sympy as sp
 
     ops = rm.exact()
@@ -102,7 +117,7 @@ def identity_facts(lesson: Lesson) -> Iterator[Fact]:
     implied = [rm.dpo_implicit_reward(pi, pr, beta, ops) + beta * sp.log(z_sym)
                for pi, pr in zip(policy, ref, strict=True)]
     difference = sp.expand(implied[0] - implied[1])
-    dpo: Path = next((("variants", i) for i, v in enumerate(lesson.variants) if v.id == "variant-dpo"), ("variants",))
+    dpo: Path = ("variants",)
     yield _identity(dpo, "r_w − r_l under r = β·log(π/π_ref) + β·log Z does not involve Z",
                     sp.diff(difference, z_sym))
     recovered = rm.dpo_implicit_reward(pi_star[0], p[0], beta, ops) + beta * sp.log(z)

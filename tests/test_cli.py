@@ -1,0 +1,75 @@
+"""The command line as a user and a pipeline meet it: help, version, exit codes, check's report."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import REPO, run_cli
+
+from l13_assets import __version__
+
+HEAVY = ("sympy", "matplotlib", "reportlab", "genanki", "numpy", "pydantic", "anki")
+
+
+def _imported(*args: str) -> set[str]:
+    result = run_cli(*args, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    return {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_help_imports_nothing_heavy() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "build" in result.stdout and "check" in result.stdout
+    assert not set(HEAVY) & _imported("--help")
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"l13-assets, version {__version__}"
+
+
+def test_check_reports_each_fact_and_a_summary() -> None:
+    result = run_cli("check")
+    assert result.returncode == 0, result.stderr
+    fact_lines = [line for line in result.stdout.splitlines() if re.match(r"^ok  {2}", line)]
+    summary = re.search(r"^(\d+) facts checked, 0 failed", result.stdout, re.M)
+    assert summary and int(summary.group(1)) == len(fact_lines) >= 40
+    assert re.search(r"^verified \d+ facts in \d+\.\d\d s$", result.stderr, re.M)
+
+
+def test_check_json() -> None:
+    result = run_cli("check", "--json")
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["failed"] == 0 and report["facts_checked"] >= 40
+    assert report["problems"] == []
+
+
+def test_check_failure_is_exit_1_with_located_lines(tmp_path: object) -> None:
+    from pathlib import Path
+
+    bad = Path(str(tmp_path)) / "l13.yaml"
+    bad.write_text((REPO / "source" / "l13.yaml").read_text(encoding="utf-8").replace("    z: 4.8334\n",
+                                                                                        "    z: 4.9334\n"))
+    result = run_cli("check", "-q", "--source", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(rf"^{re.escape(str(bad))}:\d+:8: examples\[0\]\.z: \[number\] states 4\.9334", result.stderr, re.M)
+    assert result.stdout == ""
+
+
+def test_missing_source_is_exit_1() -> None:
+    result = run_cli("check", "--source", "no/such/file.yaml")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("no/such/file.yaml: cannot read the source")
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_are_exit_2() -> None:
+    assert run_cli("build", "--only", "deck,posters").returncode == 2
+    assert run_cli("build", "--paper", "a3").returncode == 2
+    assert run_cli("check", "--no-such-option").returncode == 2
+    assert run_cli("frobnicate").returncode == 2

@@ -1,0 +1,102 @@
+"""Loading the source: every bad input is one located line per problem, never a crash or a silent pass."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SOURCE, run_cli
+
+from l13_assets.errors import UserError
+from l13_assets.loader import load, parse
+
+DATA = REPO / "tests" / "data"
+
+# Whole small files that are not valid lesson YAML, and the exact line each must produce.
+BAD_FILES = {
+    "yaml_syntax.yaml": "4:1: YAML syntax error: while scanning a quoted scalar found unexpected end of stream, "
+                        "expected valid YAML",
+    "duplicate_key.yaml": "3:3: meta.lesson: duplicate key (first at line 2), expected each key once",
+    "python_tag.yaml": "1:7: meta: tag !!python/object/apply:os.system is not allowed, expected plain YAML without tags",
+    "nan.yaml": "2:8: examples[0].z: .nan is not a finite number, expected a number such as 0.5",
+    "infinity.yaml": "2:8: examples[0].z: .inf is not a finite number, expected a number such as 0.5",
+    "non_utf8.yaml": "2:14: byte 0xe9 is not UTF-8, expected a UTF-8 text file",
+    "alias_bomb.yaml": "aliases expand to more than 100,000 values, expected a small file",
+    "empty.yaml": "1:1: the file is empty, expected a mapping of the lesson's sections",
+    "not_mapping.yaml": "1:1: the file is not a mapping, expected keys such as meta and examples",
+    "merge_key.yaml": "2:3: meta: merge keys (<<) are not supported, expected the keys written out",
+    "deep_nesting.yaml": "nesting is too deep, expected at most 64 levels",
+}
+
+
+def test_real_source_loads() -> None:
+    source = load(SOURCE)
+    lesson = source.lesson
+    assert [e.id for e in lesson.examples] == ["worked-example", "practice-problem"]
+    assert len(lesson.flashcards) == 5
+    assert [f.label for f in lesson.findings] == ["a", "b", "c", "d", "e"]
+    assert str(lesson.examples[0].weights[1]) == "0.4000", "stated precision is kept"
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_gives_one_located_line(name: str) -> None:
+    with pytest.raises(UserError) as caught:
+        load(DATA / name, display=name)
+    lines = [str(p) for p in caught.value.problems]
+    assert len(lines) == 1
+    assert lines[0].startswith(name + ":")
+    assert lines[0].endswith(BAD_FILES[name])
+
+
+def test_every_bad_file_has_an_expectation() -> None:
+    assert {p.name for p in DATA.glob("*.yaml")} == set(BAD_FILES)
+
+
+def _edits() -> list[Path]:
+    return sorted(DATA.glob("edit_*.json"))
+
+
+@pytest.mark.parametrize("path", _edits(), ids=lambda p: p.stem)
+def test_bad_edit_of_the_real_source(path: Path) -> None:
+    """One edit of the real source per kind of bad input; the messages are compared exactly."""
+    case = json.loads(path.read_text(encoding="utf-8"))
+    text = SOURCE.read_text(encoding="utf-8")
+    assert case["find"] in text, f"{path.name}: its `find` text is no longer in the source"
+    line = text[: text.index(case["find"])].count("\n") + 1
+    edited = text.replace(case["find"], case["replace"], 1)
+
+    def line_of(match: re.Match[str]) -> str:
+        return str(text[: text.index(match.group(1) + "\n")].count("\n") + 1)
+
+    expected = [f"l13.yaml:{line + offset}:{column}: " + re.sub(r"\{line_of:([^}]*)\}", line_of, message)
+                for offset, column, message in case["expect"]]
+    with pytest.raises(UserError) as caught:
+        parse(edited.encode("utf-8"), "l13.yaml")
+    assert [str(p) for p in caught.value.problems] == expected
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    text = SOURCE.read_text(encoding="utf-8")
+    text = text.replace("    z: 4.8334\n", "    zz: 4.8334\n").replace("    beta: 0.5\n", "    beta: -1\n", 1)
+    with pytest.raises(UserError) as caught:
+        parse(text.encode(), "l13.yaml")
+    paths = [p.path for p in caught.value.problems]
+    assert {"examples[0].zz", "examples[0].z", "examples[0].beta"} <= set(paths)
+
+
+@pytest.mark.parametrize("name", ["python_tag.yaml", "duplicate_key.yaml", "non_utf8.yaml", "alias_bomb.yaml"])
+def test_cli_bad_input_exit_1_no_traceback_output_untouched(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"previous": true}\n')
+    (out / "l13-rlhf.apkg").write_bytes(b"previous deck")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run_cli("build", "--source", str(DATA / name), "--out", str(out))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    problem_lines = [line for line in result.stderr.splitlines() if line.startswith(str(DATA / name) + ":")]
+    assert len(problem_lines) == 1, result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not list(tmp_path.glob(".build.staging*"))

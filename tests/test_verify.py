@@ -1,0 +1,170 @@
+"""Verification: the real source passes, and every kind of wrong fact fails with its exact located line."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from conftest import SOURCE
+
+from l13_assets import verify
+from l13_assets.errors import UserError
+from l13_assets.loader import parse
+from l13_assets.verify.rules import derive_verdict
+
+TEXT = SOURCE.read_text(encoding="utf-8")
+REAL = parse(TEXT.encode(), "l13.yaml")
+
+
+def check(text: str) -> list[str]:
+    """The problem lines `check` would print for this source text (load problems or failed facts)."""
+    try:
+        source = parse(text.encode("utf-8"), "l13.yaml")
+    except UserError as error:
+        return [str(p) for p in error.problems]
+    return [str(p) for p in verify.run(source).problems()]
+
+
+def line_of(fragment: str, text: str = TEXT) -> int:
+    return text[: text.index(fragment)].count("\n") + 1
+
+
+def test_real_source_passes_with_every_kind_of_fact() -> None:
+    report = verify.run(REAL)
+    assert report.ok, "\n".join(map(str, report.problems()))
+    kinds = Counter(f.kind for f in report.facts)
+    assert len(report.facts) >= 40
+    assert {"number", "limit", "identity", "rule", "style"} <= set(kinds)
+    assert kinds["number"] >= 25
+
+
+# Every stated result (a claim the checker recomputes), and the inputs of the two examples. Other inputs can
+# move by one unit without changing any result at its stated rounding (n = 1000 or 1001 comparisons give the
+# same interval to 3 decimals), and scenario settings are not claims: KL = 3 nats in finding (e) would still
+# be a working run.
+_CLAIM = re.compile(r"^(examples\[\d+\]\.(?!id|name)|beta_table\.rows\[\d+\]\.(pi_star|kl|expected_reward)"
+                    r"|bradley_terry\.gap_one_nat|win_rate_intervals\[\d+\]\.interval|best_of_n\.kl)")
+
+
+def _stated_numbers() -> list[tuple[str, int, int]]:
+    from l13_assets.yaml_reader import dotted
+
+    found = []
+    for path, (line, column) in REAL.located.values.items():
+        value = _value_at(REAL.located.data, path)
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool) and _CLAIM.match(dotted(path)):
+            found.append((dotted(path), line, column))
+    return sorted(found, key=lambda x: (x[1], x[2]))
+
+
+def _value_at(data: object, path: tuple[str | int, ...]) -> object:
+    for part in path:
+        data = data[part]  # type: ignore[index]
+    return data
+
+
+STATED = _stated_numbers()
+
+
+def test_the_perturbation_test_covers_every_stated_number() -> None:
+    assert len(STATED) >= 60
+    assert "examples[1].pi_star[2]" in {p for p, _, _ in STATED}
+
+
+@pytest.mark.parametrize(("path", "line", "column"), STATED, ids=[p for p, _, _ in STATED])
+def test_one_unit_in_the_last_digit_fails_naming_the_line(path: str, line: int, column: int) -> None:
+    lines = TEXT.split("\n")
+    row = lines[line - 1]
+    token = re.match(r"-?[\d.]+", row[column - 1:])
+    assert token, f"no number at {line}:{column}: {row!r}"
+    digits = token.group(0)
+    last = int(digits[-1])
+    bumped = digits[:-1] + str(last + 1 if last < 9 else last - 1)
+    lines[line - 1] = row[: column - 1] + bumped + row[column - 1 + len(digits):]
+    problems = check("\n".join(lines))
+    assert problems, f"changing {path} from {digits} to {bumped} went unnoticed"
+    assert any(p.startswith(f"l13.yaml:{line}:") or f"(line {line})" in p for p in problems), problems
+
+
+def test_wrong_number_message() -> None:
+    problems = check(TEXT.replace("    z: 4.8334\n", "    z: 4.8335\n"))
+    line = line_of("    z: 4.8334\n")
+    assert problems == [
+        f"l13.yaml:{line}:8: examples[0].z: [number] states 4.8335, computed 4.8334337, which is 4.8334 at the "
+        f"stated precision; computed from examples[0].pi_sft (line {line - 4}), examples[0].reward "
+        f"(line {line - 3}), examples[0].beta (line {line - 2})"]
+
+
+def test_wrong_limit_message() -> None:
+    problems = check(TEXT.replace("    limit_large_beta: [0.6, 0.4]", "    limit_large_beta: [0.4, 0.6]"))
+    line = line_of("    limit_large_beta: [0.6, 0.4]")
+    assert problems[0].startswith(f"l13.yaml:{line}:24: examples[0].limit_large_beta[0]: [limit] states 0.4, "
+                                  "the exact limit is 3/5")
+
+
+def test_wrong_verdict_message() -> None:
+    problems = check(TEXT.replace("    verdict: working\n", "    verdict: fix\n"))
+    line = line_of("    verdict: working\n")
+    assert len(problems) == 1
+    assert problems[0].startswith(f"l13.yaml:{line}:14: findings[4].verdict: [rule] states fix, but the "
+                                  "run-health rules give working (rule-win-rate: win_rate_low = 0.5192 > 0.5 is True")
+
+
+def test_the_brief_kl_band_as_a_pass_rule_contradicts_finding_e() -> None:
+    """Reading the brief's "KL 5-50 nats" as a pass criterion makes (e) a failing run: check must say so."""
+    band = ("    - id: rule-kl-band\n      instrument: kl-from-base\n      quantity: kl_nats\n      op: \">=\"\n"
+            "      value: 5\n      required: true\n      text: \"KL between 5 and 50 nats.\"\n")
+    text = TEXT.replace("    - id: rule-rm-accuracy\n", band + "    - id: rule-rm-accuracy\n")
+    problems = check(text)
+    assert len(problems) == 1
+    assert "findings[4].verdict: [rule] states working, but the run-health rules give fix" in problems[0]
+    assert "rule-kl-band: kl_nats = 2 >= 5 is False" in problems[0]
+
+
+def test_finding_without_measurements_cannot_be_working() -> None:
+    problems = check(TEXT.replace("    verdict: fix\n    action: \"Add over-refusal", "    verdict: working\n"
+                                  "    action: \"Add over-refusal"))
+    assert len(problems) == 1 and "findings[0].verdict: [rule] a finding without measurements" in problems[0]
+
+
+def test_finding_naming_the_wrong_instruments() -> None:
+    problems = check(TEXT.replace("    instruments: [length-stats, lc-win-rate]",
+                                  "    instruments: [length-stats, harmbench]"))
+    assert len(problems) == 1
+    assert problems[0].endswith("findings[1].instruments: [rule] names ['harmbench', 'length-stats'], but the "
+                                "instruments that catch length-hacking are ['lc-win-rate', 'length-stats']")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("Pure reward maximisation, open", "Pure reward maximisation \u2014 open",
+     "contains an em dash (U+2014), expected a comma, colon or parentheses"),
+    ("Pure reward maximisation, open", "Pure reward maximisation \u2013 open",
+     "contains an en dash (U+2013), expected a comma, colon or parentheses"),
+    ("Pure reward maximisation, open", "Pure reward maximisation, NOT open",
+     "capitals NOT are not in style.acronyms, expected lower case (no capitals for emphasis) or an acronym "
+     "added to the list"),
+    ("Pure reward maximisation, open", "Pure reward maximisation at R = -1, open",
+     "a hyphen is used as a minus sign, expected − (U+2212)"),
+])
+def test_house_style(old: str, new: str, message: str) -> None:
+    problems = check(TEXT.replace(old, new))
+    line = line_of(old)
+    assert problems == [f"l13.yaml:{line}:21: optimal_policy.limit_small_beta: [style] {message}"]
+
+
+def test_latex_may_use_hyphens_but_not_dashes() -> None:
+    assert check(TEXT) == []
+    problems = check(TEXT.replace(r"\mathcal{L}_{\text{SFT}} = -\,", "\\mathcal{L}_{\\text{SFT}} = \u2013\\,"))
+    assert len(problems) == 1 and "pipeline[0].formula: [style] contains an en dash" in problems[0]
+
+
+def test_finding_e_is_working_only_with_enough_comparisons() -> None:
+    finding = next(f for f in REAL.lesson.findings if f.label == "e")
+    assert finding.measured is not None
+    health = REAL.lesson.run_health
+    assert derive_verdict(finding.measured, health)[0] == "working"
+    too_few = finding.measured.model_copy(update={"n": 200})
+    verdict, reasons, _ = derive_verdict(too_few, health)
+    assert verdict == "fix" and "win_rate_low = 0.481" in reasons[0]
