@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import REPO, run_cli
-
 from l13_assets import __version__
+
+from conftest import REPO, run_cli
 
 HEAVY = ("sympy", "matplotlib", "reportlab", "genanki", "numpy", "pydantic", "anki")
 

@@ -192,7 +192,11 @@ def test_tick_labels_are_plain_numbers_with_true_minus_signs(figures: dict[str, 
     assert plain_number(1e-5) == "0.00001"
 
 
-def test_no_text_overlaps_another_or_leaves_the_figure(figures: dict[str, Any]) -> None:
+@pytest.mark.parametrize("size", [None, (4.5, 2.4)], ids=["default", "cheatsheet-size"])
+def test_no_text_overlaps_another_or_leaves_the_figure(figures: dict[str, Any], lesson: Lesson,
+                                                       size: tuple[float, float] | None) -> None:
+    if size is not None:
+        figures = {f: figure(lesson, f, width_in=size[0], height_in=size[1]) for f in figure_ids(lesson)}
     for figure_id, fig in figures.items():
         renderer = drawn(fig)
         page = fig.bbox

@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SOURCE, run_cli
 
 from l13_assets.errors import UserError
 from l13_assets.loader import load, parse
+
+from conftest import REPO, SOURCE, run_cli
 
 DATA = REPO / "tests" / "data"
 
@@ -19,7 +20,8 @@ BAD_FILES = {
     "yaml_syntax.yaml": "4:1: YAML syntax error: while scanning a quoted scalar found unexpected end of stream, "
                         "expected valid YAML",
     "duplicate_key.yaml": "3:3: meta.lesson: duplicate key (first at line 2), expected each key once",
-    "python_tag.yaml": "1:7: meta: tag !!python/object/apply:os.system is not allowed, expected plain YAML without tags",
+    "python_tag.yaml": "1:7: meta: tag !!python/object/apply:os.system is not allowed, "
+                       "expected plain YAML without tags",
     "nan.yaml": "2:8: examples[0].z: .nan is not a finite number, expected a number such as 0.5",
     "infinity.yaml": "2:8: examples[0].z: .inf is not a finite number, expected a number such as 0.5",
     "non_utf8.yaml": "2:14: byte 0xe9 is not UTF-8, expected a UTF-8 text file",

@@ -7,12 +7,13 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from conftest import SOURCE
 
 from l13_assets import verify
 from l13_assets.errors import UserError
 from l13_assets.loader import parse
 from l13_assets.verify.rules import derive_verdict
+
+from conftest import SOURCE
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 REAL = parse(TEXT.encode(), "l13.yaml")

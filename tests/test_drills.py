@@ -1,0 +1,157 @@
+"""Numeric drills: generated reproducibly from the spec, and every answer checked exactly."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from deck_helpers import SOURCE, default_lesson
+
+from l13_assets import drills, rlhf_math
+from l13_assets.model import Lesson
+from l13_assets.verify import drills as check
+from l13_assets.verify.drills import check_drills, expected_values
+
+
+def with_counts(lesson: Lesson, **counts: int) -> Lesson:
+    spec = lesson.drills
+    update = {kind: getattr(spec, kind).model_copy(update={"count": n}) for kind, n in counts.items()}
+    return lesson.model_copy(update={"drills": spec.model_copy(update=update)})
+
+
+def test_default_spec_gives_every_kind_with_stable_ids() -> None:
+    lesson = default_lesson()
+    generated = drills.generate(lesson)
+    assert len(generated) >= 30
+    for kind in drills.KINDS:
+        mine = [d for d in generated if d.kind == kind]
+        assert len(mine) == getattr(lesson.drills, kind).count
+        assert [d.id for d in mine] == [f"drill-{kind.replace('_', '-')}-{n:02d}" for n in range(1, len(mine) + 1)]
+    assert "drill-kl-03" in {d.id for d in generated}
+
+
+def test_answers_are_plain_text_in_the_stated_format() -> None:
+    for drill in drills.generate(default_lesson()):
+        assert re.fullmatch(rf"-?\d+\.\d{{{drill.decimals}}}", drill.answer), drill.id
+        assert drill.answer_format == f"{drill.decimals} decimal places"
+        data = json.loads(drill.data)
+        assert data["kind"] == drill.kind and data["answer"] == drill.answer and data["inputs"] == drill.inputs
+
+
+def test_parameters_vary_so_no_single_number_can_be_memorised() -> None:
+    generated = drills.generate(default_lesson())
+    for kind in drills.KINDS:
+        answers = [d.answer for d in generated if d.kind == kind]
+        assert len(set(answers)) == len(answers), kind
+
+
+def test_the_same_spec_gives_the_same_drills_in_any_process() -> None:
+    here = [d.data for d in drills.generate(default_lesson())]
+    code = ("import sys; from pathlib import Path; from l13_assets.loader import load; from l13_assets import drills;"
+            f"print('\\n'.join(d.data for d in drills.generate(load(Path({str(SOURCE)!r})).lesson)))")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": "12345"}).stdout.splitlines()
+    assert other == here
+
+
+def test_raising_one_count_appends_and_leaves_every_other_drill_alone() -> None:
+    lesson = default_lesson()
+    before = {d.id: d for d in drills.generate(lesson)}
+    after = {d.id: d for d in drills.generate(with_counts(lesson, kl=lesson.drills.kl.count + 3))}
+    assert set(after) - set(before) == {"drill-kl-06", "drill-kl-07", "drill-kl-08"}
+    assert all(after[i] == d for i, d in before.items())
+
+
+def test_every_drill_of_the_source_checks_out_one_fact_each() -> None:
+    lesson = default_lesson()
+    facts = check_drills(lesson)
+    assert len(facts) == len(drills.generate(lesson))
+    assert all(f.ok for f in facts), [f.detail for f in facts if not f.ok]
+    assert {f.kind for f in facts} == {"drill"}
+    assert {f.path for f in facts} == {("drills", kind) for kind in drills.KINDS}
+
+
+@pytest.mark.parametrize(("kind", "inputs", "decimals", "expected"), [
+    # The lesson's worked example and practice problem (facts.md).
+    ("optimal_policy_two", {"pi_sft": ["0.6", "0.4"], "reward": ["1", "0"], "beta": "0.5", "quantity": "z"}, 4,
+     {"weights": ["4.4334", "0.4000"], "z": "4.8334", "pi_star": ["0.9172", "0.0828"]}),
+    ("optimal_policy_three", {"pi_sft": ["0.5", "0.3", "0.2"], "reward": ["1.0", "0.5", "-1.0"], "beta": "0.5",
+                              "quantity": "z"}, 4,
+     {"weights": ["3.6945", "0.8155", "0.0271"], "z": "4.5371", "pi_star": ["0.8143", "0.1797", "0.0060"]}),
+    ("kl", {"pi_sft": ["0.6", "0.4"], "reward": ["1", "0"], "beta": "0.5"}, 4,
+     {"weights": ["4.4334", "0.4000"], "z": "4.8334", "pi_star": ["0.9172", "0.0828"], "kl": "0.2589"}),
+    ("bradley_terry", {"reward": ["1", "0"]}, 4, {"gap": "1", "probability": "0.7311"}),
+    ("win_rate_interval", {"win_rate": "0.55", "n": 200, "z": "1.96", "bound": "lower"}, 3,
+     {"half_width": "0.069", "lower": "0.481", "upper": "0.619", "shows_gain": False}),
+    ("win_rate_interval", {"win_rate": "0.55", "n": 1000, "z": "1.96", "bound": "lower"}, 3,
+     {"half_width": "0.031", "lower": "0.519", "upper": "0.581", "shows_gain": True}),
+    ("beta_limits", {"pi_sft": ["0.6", "0.4"], "reward": ["1", "0"], "limit": "small", "response": 1}, 4,
+     {"limit_policy": ["1.0000", "0.0000"]}),
+    # Ties at the top share the mass in proportion to π_SFT: 0.3/0.8 = 0.375 and 0.5/0.8 = 0.625 exactly,
+    # which round half away from zero.
+    ("beta_limits", {"pi_sft": ["0.3", "0.5", "0.2"], "reward": ["1", "1", "0"], "limit": "small",
+                     "response": 1}, 2, {"limit_policy": ["0.38", "0.63", "0.00"]}),
+    ("beta_limits", {"pi_sft": ["0.3", "0.5", "0.2"], "reward": ["1", "1", "0"], "limit": "large",
+                     "response": 1}, 2, {"limit_policy": ["0.30", "0.50", "0.20"]}),
+    ("dpo_reward", {"pi": "0.3", "pi_ref": "0.6", "beta": "0.1"}, 4, {"log_ratio": "-0.6931", "reward": "-0.0693"}),
+])
+def test_exact_recomputation_reproduces_the_lessons_numbers(kind: str, inputs: dict[str, Any], decimals: int,
+                                                             expected: dict[str, Any]) -> None:
+    assert expected_values(kind, inputs, decimals) == expected
+
+
+def test_a_value_exactly_on_a_rounding_tie_is_decided_by_exact_arithmetic() -> None:
+    # 0.5 − 1.96·sqrt(0.25/64) = 0.3775 exactly: the interval enclosure straddles the tie, sympy settles it.
+    values = expected_values("win_rate_interval", {"win_rate": "0.5", "n": 64, "z": "1.96", "bound": "lower"}, 3)
+    assert values["lower"] == "0.378" and values["upper"] == "0.623"
+
+
+def test_a_wrong_answer_on_a_card_fails_its_fact(monkeypatch: pytest.MonkeyPatch) -> None:
+    lesson = default_lesson()
+    good = drills.generate(lesson)
+    target = next(d for d in good if d.kind == "kl")
+    wrong = f"{float(target.answer) + 0.0001:.4f}"
+    bad = [replace(d, answer=wrong) if d.id == target.id else d for d in good]
+    monkeypatch.setattr(check, "generate", lambda _lesson: bad)
+    failed = [f for f in check_drills(lesson) if not f.ok]
+    assert [f.claim for f in failed] == [f"{target.id}: {wrong}"]
+    assert failed[0].path == ("drills", "kl")
+    assert f"the card's answer is {wrong}" in failed[0].detail and target.answer in failed[0].detail
+
+
+def test_a_generator_bug_is_caught_by_the_independent_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A generator whose exp is off by 0.1%: every drill that uses exp must fail, the others must pass.
+    real = drills.floats()
+    off = rlhf_math.Ops(exp=lambda x: 1.001 * math.exp(x), log=real.log, sqrt=real.sqrt, xlogy=real.xlogy,
+                        number=real.number)
+    monkeypatch.setattr(drills, "floats", lambda: off)
+    facts = check_drills(default_lesson())
+    failed_kinds = {f.path[1] for f in facts if not f.ok}
+    assert failed_kinds == {"optimal_policy_two", "optimal_policy_three", "kl", "bradley_terry"}
+    assert all(f.ok for f in facts if f.path[1] in {"dpo_reward", "win_rate_interval"})
+
+
+def test_an_impossible_spec_is_a_failed_fact_not_a_crash() -> None:
+    lesson = default_lesson()
+    spec = lesson.drills.optimal_policy_three
+    grid = spec.pi_sft.model_copy(update={"low": spec.pi_sft.high})
+    broken = lesson.model_copy(update={"drills": lesson.drills.model_copy(
+        update={"optimal_policy_three": spec.model_copy(update={"pi_sft": grid})})})
+    [fact] = check_drills(broken)
+    assert not fact.ok and fact.path == ("drills", "optimal_policy_three", "pi_sft")
+    assert "sum to 1" in fact.detail
+
+
+def test_a_thousand_drills_all_check_out() -> None:
+    lesson = default_lesson()
+    total = sum(getattr(lesson.drills, k).count for k in drills.KINDS)
+    scaled = with_counts(lesson, **{k: getattr(lesson.drills, k).count * 1000 // total + 1 for k in drills.KINDS})
+    facts = check_drills(scaled)
+    assert len(facts) >= 1000
+    assert all(f.ok for f in facts), [f.detail for f in facts if not f.ok][:3]
