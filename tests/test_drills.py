@@ -11,12 +11,13 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from deck_helpers import SOURCE, default_lesson
 
 from l13_assets import drills, rlhf_math
 from l13_assets.model import Lesson
 from l13_assets.verify import drills as check
 from l13_assets.verify.drills import check_drills, expected_values
+
+from deck_helpers import SOURCE, default_lesson
 
 
 def with_counts(lesson: Lesson, **counts: int) -> Lesson:
