@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,7 +111,6 @@ def _fingerprint(request: Request, raw: bytes, builder: str) -> str:
             digest.update(f"{name}=none\0".encode())
     if builder == "cheatsheet":
         digest.update(",".join(request.papers).encode())
-    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     return digest.hexdigest()
 
 

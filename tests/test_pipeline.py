@@ -1,0 +1,239 @@
+"""`l13-assets build` as a pipeline step: reproducible, incremental, atomic, locked, with a manifest."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SOURCE, run_cli
+
+OUTPUTS = {"l13-rlhf.apkg", "l13-cheatsheet-a4.pdf", "l13-cheatsheet-letter.pdf", "manifest.json"}
+
+
+def build(source: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run_cli("build", "--source", str(source), "--out", str(out), *extra, env=env)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_matches_manifest(out: Path) -> dict[str, object]:
+    manifest = json.loads((out / "manifest.json").read_text())
+    listed = {e["path"]: e for e in manifest["outputs"]}
+    on_disk = {k for k in snapshot(out) if k != "manifest.json"}
+    assert set(listed) == on_disk
+    for name, entry in listed.items():
+        data = (out / name).read_bytes()
+        assert entry["size"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One full build of a copy of the real source: (source, out)."""
+    root = tmp_path_factory.mktemp("built")
+    source = root / "source" / "l13.yaml"
+    source.parent.mkdir()
+    shutil.copy(SOURCE, source)
+    history = SOURCE.with_name("l13.notes.json")
+    if history.exists():
+        shutil.copy(history, source.with_name(history.name))
+    out = root / "build"
+    result = build(source, out, env={"PYTHONHASHSEED": "1"})
+    assert result.returncode == 0, result.stderr
+    return source, out
+
+
+def test_full_build_writes_every_output_and_a_true_manifest(built: tuple[Path, Path]) -> None:
+    source, out = built
+    files = set(snapshot(out))
+    assert files >= OUTPUTS
+    assert any(name.startswith("figures/") and name.endswith(".svg") for name in files)
+    manifest = assert_matches_manifest(out)
+    assert manifest["source"] == {"name": "l13.yaml", "sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
+    assert manifest["tool"]["name"] == "l13-assets"  # type: ignore[index]
+    assert manifest["facts_checked"] >= 40  # type: ignore[operator]
+    assert set(manifest["builders"]) == {"figures", "deck", "cheatsheet"}  # type: ignore[arg-type]
+
+
+def test_same_source_same_bytes_in_another_folder_and_hash_seed(built: tuple[Path, Path], tmp_path: Path) -> None:
+    source, out = built
+    other_source = tmp_path / "elsewhere" / "l13.yaml"
+    other_source.parent.mkdir()
+    for path in source.parent.iterdir():
+        shutil.copy(path, other_source.parent / path.name)
+    other_out = tmp_path / "out"
+    result = build(other_source, other_out, env={"PYTHONHASHSEED": "2024"})
+    assert result.returncode == 0, result.stderr
+    assert snapshot(other_out) == snapshot(out)
+
+
+def test_no_op_build_does_no_work_and_imports_nothing_heavy(built: tuple[Path, Path]) -> None:
+    source, out = built
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    result = build(source, out, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stderr
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert not imported & {"sympy", "matplotlib", "reportlab", "genanki", "numpy", "pydantic"}
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_force_rebuilds(built: tuple[Path, Path]) -> None:
+    source, out = built
+    result = build(source, out, "--force", "-q")
+    assert result.returncode == 0 and result.stderr == ""
+    assert_matches_manifest(out)
+
+
+def test_a_changed_output_file_is_rebuilt(built: tuple[Path, Path]) -> None:
+    source, out = built
+    good = (out / "l13-cheatsheet-a4.pdf").read_bytes()
+    (out / "l13-cheatsheet-a4.pdf").write_bytes(b"tampered")
+    result = build(source, out, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["built"] == ["cheatsheet"] and report["up_to_date"] is False
+    assert (out / "l13-cheatsheet-a4.pdf").read_bytes() == good
+
+
+def test_json_report(built: tuple[Path, Path]) -> None:
+    source, out = built
+    report = json.loads(build(source, out, "--json").stdout)
+    assert report["ok"] is True and report["up_to_date"] is True and report["problems"] == []
+    assert {e["path"] for e in report["outputs"]} == set(snapshot(out)) - {"manifest.json"}
+
+
+def test_only_one_output_keeps_the_others(built: tuple[Path, Path], tmp_path: Path) -> None:
+    source, out = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    result = build(source, copy, "--only", "figures", "--force", "--json")
+    assert json.loads(result.stdout)["built"] == ["figures"]
+    assert snapshot(copy) == snapshot(out)
+    assert_matches_manifest(copy)
+
+
+def test_bad_source_leaves_the_previous_outputs(built: tuple[Path, Path], tmp_path: Path) -> None:
+    source, out = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    broken = tmp_path / "l13.yaml"
+    broken.write_text(source.read_text(encoding="utf-8").replace("    z: 4.8334\n", "    z: 5.8334\n"))
+    result = build(broken, copy)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert snapshot(copy) == snapshot(out)
+
+
+def test_concurrent_build_is_refused(built: tuple[Path, Path]) -> None:
+    source, out = built
+    with open(out.parent / f".{out.name}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = build(source, out, "--force")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another build is writing this folder" in lines[0], result.stderr
+
+
+def test_read_only_output_folder(built: tuple[Path, Path], tmp_path: Path) -> None:
+    source, out = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    copy.chmod(0o555)
+    try:
+        result = build(source, copy, "--force")
+    finally:
+        copy.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{copy}: the output folder is read-only, expected a writable folder " \
+                                    "(chmod u+w it or pass another --out)"
+    assert snapshot(copy) == snapshot(out)
+
+
+def test_full_disk_is_one_clear_line(built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from l13_assets import cli
+
+    source, out = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", "--source", str(source), "--out", str(copy), "--force", "-q"], standalone_mode=True)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"{copy}: cannot write the outputs (the disk is full), expected a writable folder with free space"
+    monkeypatch.undo()
+    assert snapshot(copy) == snapshot(out)
+    assert not list(tmp_path.glob(".out.staging*"))
+
+
+def test_killed_builds_never_leave_a_broken_folder(built: tuple[Path, Path], tmp_path: Path) -> None:
+    """SIGKILL a build at 20 moments spread over its run: the folder always holds one complete, valid set
+    (the previous outputs, or the new ones if the kill came after the atomic swap)."""
+    source, out = built
+    work = tmp_path / "work"
+    shutil.copytree(source.parent, work / "source")
+    shutil.copytree(out, work / "build")
+    edited = work / "source" / "l13.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "What are the three stages of the InstructGPT RLHF pipeline",
+        "Name the three stages of the InstructGPT RLHF pipeline"), encoding="utf-8")
+    previous = snapshot(work / "build")
+    command = [sys.executable, "-m", "l13_assets", "build", "--source", str(edited), "--out", str(work / "build")]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=REPO, env={**os.environ, "PYTHONHASHSEED": "0"})
+    duration = time.perf_counter() - start
+    new = snapshot(work / "build")
+    assert new != previous
+    seen = set()
+    for i in range(20):
+        shutil.rmtree(work / "build")
+        shutil.copytree(out, work / "build")
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * (i + 0.5) / 20)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = snapshot(work / "build")
+        assert state in (previous, new), f"kill {i} at {duration * (i + 0.5) / 20:.2f} s left a mixed folder"
+        assert_matches_manifest(work / "build")
+        seen.add("previous" if state == previous else "new")
+    assert "previous" in seen
+    # A build after the kills finishes the job and cleans the staging folder up.
+    result = build(edited, work / "build")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(work / "build") == new
+    assert not list(work.glob(".build.staging*"))
+
+
+def test_source_date_epoch_dates_a_changed_note(built: tuple[Path, Path], tmp_path: Path) -> None:
+    source, _out = built
+    folder = tmp_path / "source"
+    shutil.copytree(source.parent, folder)
+    edited = folder / "l13.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "What are the three stages of the InstructGPT RLHF pipeline",
+        "Name the three stages of the InstructGPT RLHF pipeline"), encoding="utf-8")
+    epoch = "1893456000"  # 2030-01-01, later than any recorded time
+    result = build(edited, tmp_path / "out", "--only", "deck", env={"SOURCE_DATE_EPOCH": epoch})
+    assert result.returncode == 0, result.stderr
+    history = (folder / "l13.notes.json").read_text()
+    assert epoch in history
