@@ -1,0 +1,333 @@
+"""The Anki deck, imported into a real collection with Anki's own backend (the `anki` package)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from l13_assets import drills
+from l13_assets.builders import Context, deck, deck_history
+from l13_assets.errors import UserError
+from l13_assets.loader import load
+from l13_assets.verify.drills import answer_of, expected_values
+from l13_assets.verify.style import text_problems
+
+from deck_helpers import (
+    HISTORY,
+    SOURCE,
+    Built,
+    answer_new_cards,
+    build,
+    collection,
+    copy_source,
+    default_lesson,
+    edit_source,
+    fast_figures,
+    import_apkg,
+    math_spans,
+    notes_by_stable_id,
+    schedule_state,
+    visible_text,
+)
+
+__all__ = ["fast_figures"]  # the autouse fixture, imported so pytest applies it here
+
+SUB_DECKS = ["L13 RLHF::Concepts", "L13 RLHF::Drills", "L13 RLHF::Diagnostics"]
+
+
+def lesson_order() -> list[str]:
+    lesson = default_lesson()
+    return ([c.id for c in lesson.flashcards] + [d.id for d in drills.generate(lesson)]
+            + [f.id for f in lesson.findings])
+
+
+@pytest.fixture(scope="module")
+def v1(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build(copy_source(tmp_path_factory.mktemp("v1")))
+
+
+@pytest.fixture(scope="module")
+def imported(v1: Built, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with collection(tmp_path_factory.mktemp("anki")) as col:
+        log = import_apkg(col, v1.apkg)
+        yield col, log
+
+
+def cards_in_order(col: Any) -> list[Any]:
+    return [col.get_card(cid) for cid in col.find_cards("", order="c.due asc, c.id asc")]
+
+
+def test_every_note_is_new_one_card_each_in_its_sub_deck(imported: Any) -> None:
+    col, log = imported
+    lesson = default_lesson()
+    assert len(log.new) == 5 + len(drills.generate(lesson)) + 5
+    assert not log.updated and not log.duplicate and not log.conflicting
+    assert col.note_count() == col.card_count() == len(log.new)
+    names = sorted(d.name for d in col.decks.all_names_and_ids())
+    assert names == sorted(["Default", "L13 RLHF", *SUB_DECKS])
+    notes = notes_by_stable_id(col, lesson_order())
+    for stable_id, note in notes.items():
+        expected = ("L13 RLHF::Concepts" if stable_id.startswith("card-")
+                    else "L13 RLHF::Drills" if stable_id.startswith("drill-") else "L13 RLHF::Diagnostics")
+        assert [col.decks.name(c.did) for c in note.cards()] == [expected], stable_id
+
+
+def test_tags_are_hierarchical_and_name_the_kind(imported: Any) -> None:
+    col, _ = imported
+    notes = notes_by_stable_id(col, lesson_order())
+    assert notes["card-pipeline"].tags == ["l13-rlhf::concept", "l13-rlhf::concept::pipeline"]
+    assert notes["drill-kl-03"].tags == ["l13-rlhf::drill", "l13-rlhf::drill::kl"]
+    assert notes["finding-e"].tags == ["l13-rlhf::diagnostic", "l13-rlhf::diagnostic::working-run",
+                                       "l13-rlhf::verdict::working"]
+    assert len(col.find_notes("tag:l13-rlhf::drill")) == len(drills.generate(default_lesson()))
+
+
+def test_new_cards_come_in_lesson_order(imported: Any) -> None:
+    col, _ = imported
+    order = lesson_order()
+    guid_to_id = {deck.guid(i): i for i in order}
+    assert [guid_to_id[c.note().guid] for c in cards_in_order(col)] == order
+
+
+def test_concept_cards_show_the_question_then_answer_source_and_figure(imported: Any) -> None:
+    col, _ = imported
+    notes = notes_by_stable_id(col, lesson_order())
+    card = notes["card-optimal-policy"].cards()[0]
+    question, answer = card.question(), card.answer()
+    assert "Derive the optimal policy of max<sub>π</sub> E<sub>π</sub>[R] − β·KL(π‖π<sub>SFT</sub>)" in question
+    assert "Worked example, β = 0.5: π* = (0.9172, 0.0828), Z = 4.8334." in answer  # placeholders expanded
+    assert "Rafailov et al. 2023, Direct preference optimization" in visible_text(answer)
+    assert re.search(r'<img src="l13-rlhf-fig-policy-vs-beta-[0-9a-f]{10}\.svg" alt="Two panels', answer)
+    assert r"\[\pi^*(y\mid x) = \frac{1}{Z(x)}" in answer
+    assert "<img" not in question and "Source" not in visible_text(question)
+
+
+def test_drill_cards_ask_for_a_typed_answer_in_a_stated_format(imported: Any) -> None:
+    col, _ = imported
+    notes = notes_by_stable_id(col, lesson_order())
+    note = notes["drill-kl-03"]
+    question, answer = note.cards()[0].question(), note.cards()[0].answer()
+    assert "[[type:Answer]]" in question
+    assert "Type the answer with 4 decimal places." in visible_text(question)
+    assert r"\(\mathrm{KL}(\pi^*\,\|\,\pi_{\text{SFT}})\)" in question
+    assert f"Answer: {note['Answer']}" in visible_text(answer)
+    assert "Weights" in visible_text(answer) and "nats" in visible_text(answer)
+    data = note["Data"]
+    assert data not in question and data not in answer  # the Data field is for pipelines, not the learner
+    dpo = notes["drill-dpo-reward-01"].cards()[0].question()
+    assert "minus key" in visible_text(dpo)
+
+
+def test_diagnostic_cards_name_the_instruments_and_the_verdict(imported: Any) -> None:
+    col, _ = imported
+    lesson = default_lesson()
+    names = {i.id: i.name for i in lesson.instruments}
+    notes = notes_by_stable_id(col, lesson_order())
+    for finding in lesson.findings:
+        card = notes[finding.id].cards()[0]
+        question, answer = visible_text(card.question()), visible_text(card.answer())
+        assert f"Finding ({finding.label})" in question and "which instruments catch it" in question.lower()
+        assert all(html.unescape(names[i]) in answer for i in finding.instruments)
+        assert not any(names[i] in question for i in finding.instruments)
+        verdict = "a working run, no fix needed" if finding.verdict == "working" else "fix it"
+        assert f"Verdict: {verdict}" in answer
+    assert "(0.519, 0.581) lies above 0.5" in visible_text(notes["finding-e"].cards()[0].answer())
+
+
+def test_math_uses_mathjax_delimiters_and_true_minus_signs(imported: Any) -> None:
+    col, _ = imported
+    for card in cards_in_order(col):
+        for side in (card.question(), card.answer()):
+            text = re.sub(r"<style>.*?</style>", "", side, flags=re.S)
+            assert "$" not in text
+            for span in math_spans(text):
+                assert not re.search(r"(?<![\\a-zA-Z])-\d", span), span  # numbers carry U+2212
+
+
+def test_card_text_keeps_house_style(imported: Any) -> None:
+    col, _ = imported
+    acronyms = frozenset(default_lesson().style.acronyms)
+    for card in cards_in_order(col):
+        for side in (card.question(), card.answer()):
+            # The typed answer of a drill is what the keyboard gives (ASCII '-'), shown by Anki's own widget.
+            text = visible_text(side).replace("[[type:Answer]]", "")
+            text = re.sub(r"Answer: -", "Answer: −", text)
+            assert text_problems(text, latex=False, acronyms=acronyms) == [], text[:200]
+
+
+def test_no_missing_and_no_unused_media(imported: Any) -> None:
+    col, _ = imported
+    check = col.media.check()
+    assert list(check.missing) == [] and list(check.unused) == []
+    present = sorted(os.listdir(col.media.dir()))
+    assert len(present) == 2 and all(name.startswith("l13-rlhf-fig-") for name in present)
+
+
+def test_deck_description_states_version_and_changes(imported: Any) -> None:
+    col, _ = imported
+    meta = default_lesson().meta
+    description = col.decks.by_name("L13 RLHF")["desc"]
+    assert f"version {meta.version}" in description
+    assert all(html.escape(change, quote=False) in description for change in meta.changes)
+
+
+def test_every_drill_answer_recomputed_from_its_data_matches_the_card(imported: Any) -> None:
+    col, _ = imported
+    notes = notes_by_stable_id(col, lesson_order())
+    drill_notes = {i: n for i, n in notes.items() if i.startswith("drill-")}
+    assert len(drill_notes) >= 30
+    for stable_id, note in drill_notes.items():
+        data = json.loads(html.unescape(note["Data"]))
+        assert data["id"] == stable_id
+        values = expected_values(data["kind"], data["inputs"], data["decimals"])
+        answer = answer_of(data["kind"], data["inputs"], values)
+        assert note["Answer"] == answer == data["answer"], stable_id
+        assert f"Answer: {answer.replace('-', '−')}" in visible_text(note.cards()[0].answer())
+        assert f"{data['decimals']} decimal places" in note["Format"]
+
+
+def test_text_from_the_source_is_escaped(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src")
+    edit_source(source, 'front: "What is reward hacking,', 'front: "Is <b>R</b> & β < 1 reward hacking,')
+    built = build(source)
+    with collection(tmp_path / "anki") as col:
+        import_apkg(col, built.apkg)
+        note = notes_by_stable_id(col, ["card-reward-hacking"])["card-reward-hacking"]
+        question = note.cards()[0].question()
+        assert "Is &lt;b&gt;R&lt;/b&gt; &amp; β &lt; 1 reward hacking," in question
+
+
+def test_two_builds_are_byte_identical_and_write_the_history_once(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src")
+    first = build(source, tmp_path / "out1")
+    second = build(source, tmp_path / "out2")
+    assert first.history_written and not second.history_written
+    assert first.data == second.data
+    with zipfile.ZipFile(first.apkg) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        media = json.loads(archive.read("media"))
+        assert list(media.values()) == sorted(media.values())
+
+
+def test_the_same_source_gives_the_same_bytes_under_another_hash_seed(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src")
+    here = build(source, tmp_path / "out1")
+    code = ("import sys; from pathlib import Path; from l13_assets.builders import Context, deck;"
+            "from l13_assets.loader import load; s = Path(sys.argv[1]);"
+            "[sys.stdout.buffer.write(o.data) for o in deck.build(Context(source=load(s), source_path=s))"
+            " if o.path.endswith('.apkg')]")
+    other = subprocess.run([sys.executable, "-c", code, str(source)], capture_output=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "4242"}).stdout
+    assert other == here.data
+
+
+def test_source_date_epoch_makes_a_first_build_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = build(copy_source(tmp_path / "a"))
+    second = build(copy_source(tmp_path / "b"))
+    assert first.data == second.data
+    history = json.loads((tmp_path / "a" / "l13.notes.json").read_text())
+    assert {n["mod"] for n in history["notes"].values()} == {1700000000}
+
+
+def test_a_rebuild_without_change_imports_as_no_change(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src")
+    first = build(source, tmp_path / "out1")
+    second = build(source, tmp_path / "out2")
+    with collection(tmp_path / "anki") as col:
+        import_apkg(col, first.apkg)
+        before = schedule_state(col)
+        log = import_apkg(col, second.apkg)
+        assert not log.new and not log.updated and not log.conflicting
+        assert len(log.duplicate) == col.note_count()
+        assert schedule_state(col) == before
+
+
+def test_upgrade_keeps_review_history_and_updates_only_the_edited_note(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "release")
+    v1 = build(source, tmp_path / "v1")
+    with collection(tmp_path / "anki") as col:
+        import_apkg(col, v1.apkg)
+        answered = answer_new_cards(col, "L13 RLHF::Concepts", 4)
+        answered += answer_new_cards(col, "L13 RLHF::Drills", 3)
+        edited = notes_by_stable_id(col, ["card-reward-hacking"])["card-reward-hacking"]
+        assert edited.cards()[0].id in answered and edited.cards()[0].reps == 1
+        before = schedule_state(col)
+        assert len(before["revlog"]) == 7
+        old_mod = edited.mod
+
+        edit_source(source, "It limits, not removes:", "It limits reward hacking but does not remove it:")
+        v2 = build(source, tmp_path / "v2")
+        assert v2.history_written and v2.data != v1.data
+
+        log = import_apkg(col, v2.apkg)
+        assert not log.new and not log.conflicting
+        assert [deck.guid("card-reward-hacking")] == [col.get_note(n.id.nid).guid for n in log.updated]
+        edited = col.get_note(edited.id)
+        assert "It limits reward hacking but does not remove it:" in edited["Back"]
+        assert edited.mod > old_mod
+        assert schedule_state(col) == before
+        assert col.note_count() == len(lesson_order())
+
+
+def test_edit_moves_only_that_notes_time_even_behind_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = copy_source(tmp_path / "src")
+    build(source)
+    first = json.loads(source.with_name("l13.notes.json").read_text())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000")  # a clock far behind the recorded times
+    edit_source(source, "It limits, not removes:", "It limits reward hacking but does not remove it:")
+    build(source)
+    second = json.loads(source.with_name("l13.notes.json").read_text())
+    changed = {k for k in first["notes"] if first["notes"][k] != second["notes"][k]}
+    assert changed == {"card-reward-hacking"}
+    assert second["notes"]["card-reward-hacking"]["mod"] == first["notes"]["card-reward-hacking"]["mod"] + 1
+    assert second["note_types"] == first["note_types"]
+
+
+def test_a_changed_note_type_under_the_same_id_stops_the_build(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    source = copy_source(tmp_path / "src")
+    build(source)
+    drill_type = deck.NOTE_TYPES["drill"]
+    changed = deck.NoteType(drill_type.id, drill_type.name, (*drill_type.fields, "Hint"), drill_type.template)
+    monkeypatch.setitem(deck.NOTE_TYPES, "drill", changed)
+    deck.note_types.cache_clear()
+    try:
+        with pytest.raises(UserError, match=r"note type 'L13 RLHF drill' \(id 1780427553\) changed its fields"):
+            deck.build(Context(source=load(source), source_path=source))
+    finally:
+        monkeypatch.undo()
+        deck.note_types.cache_clear()
+
+
+def test_a_css_change_moves_the_note_type_time_and_not_the_notes() -> None:
+    history = deck_history.History()
+    state = deck_history.NoteTypeState("t", "s", "c1")
+    notes = {"a": "h1"}
+    _, type_mods, history = deck_history.stamp(history, notes, {1: state}, 100, "h.json")
+    note_mods, type_mods2, history = deck_history.stamp(
+        history, notes, {1: deck_history.NoteTypeState("t", "s", "c2")}, 50, "h.json")
+    assert type_mods == {1: 100} and type_mods2 == {1: 101} and note_mods == {"a": 100}
+
+
+def test_a_damaged_history_is_a_clear_error(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src")
+    source.with_name("l13.notes.json").write_text("{not json")
+    with pytest.raises(UserError, match="the note history is not valid"):
+        deck.build(Context(source=load(source), source_path=source))
+
+
+def test_the_committed_note_history_matches_the_source(tmp_path: Path) -> None:
+    built = build(copy_source(tmp_path / "src", with_history=True))
+    assert not built.history_written, (
+        f"{HISTORY.relative_to(SOURCE.parents[1])} is out of date for {SOURCE.name}: run `l13-assets build` "
+        "and commit the rewritten note history with the source change")
