@@ -27,8 +27,6 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
-# Libraries whose versions change output bytes: a new version invalidates the manifest.
-_BYTE_LIBRARIES = ("genanki", "jinja2", "matplotlib", "numpy", "reportlab", "svglib", "sympy", "ziamath")
 
 Progress = Callable[[str], None]
 
@@ -89,29 +87,31 @@ def check(source_path: Path, timer: Timer) -> tuple[Source, Report]:
     return source, report
 
 
-def _fingerprint(request: Request, raw: bytes, builder: str) -> str:
-    """Everything a builder's bytes depend on, hashed: the source, the deck's note history, the templates,
-    the tool and library versions, and the options that change that builder's output."""
-    from importlib import metadata
+def _fingerprints(request: Request, raw: bytes) -> dict[str, str]:
+    """Per requested builder, a hash of everything its bytes depend on: the tool version, the source, the
+    deck's note history, the templates, and the options that change that builder's output.
 
+    Library versions are left out on purpose: looking them up costs more than the whole no-op build, and
+    outputs made by an older library are still valid assets. After upgrading libraries, build with --force.
+    """
     from .resources import templates_dir
 
-    digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{builder}\0".encode())
-    digest.update(hashlib.sha256(raw).digest())
+    common = hashlib.sha256()
+    common.update(f"{__version__}\0".encode())
+    common.update(hashlib.sha256(raw).digest())
     history = notes_history_path(request.source)
-    digest.update(history.read_bytes() if history.exists() else b"-")
+    common.update(history.read_bytes() if history.exists() else b"-")
     for path in sorted(templates_dir().rglob("*")):
         if path.is_file():
-            digest.update(path.relative_to(templates_dir()).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in _BYTE_LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=none\0".encode())
-    if builder == "cheatsheet":
-        digest.update(",".join(request.papers).encode())
-    return digest.hexdigest()
+            common.update(path.relative_to(templates_dir()).as_posix().encode() + b"\0" + path.read_bytes())
+    prints = {}
+    for name in request.only:
+        digest = common.copy()
+        digest.update(f"\0{name}\0".encode())
+        if name == "cheatsheet":
+            digest.update(",".join(request.papers).encode())
+        prints[name] = digest.hexdigest()
+    return prints
 
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
@@ -142,10 +142,11 @@ def _stale(request: Request, raw: bytes, manifest: dict[str, Any] | None) -> lis
         return list(request.only)
     recorded = manifest.get("builders", {})
     files = {str(e["path"]): e for e in manifest.get("outputs", []) if isinstance(e, dict)}
+    prints = _fingerprints(request, raw)
     stale = []
     for name in request.only:
         entry = recorded.get(name) if isinstance(recorded, dict) else None
-        if (not isinstance(entry, dict) or entry.get("inputs") != _fingerprint(request, raw, name)
+        if (not isinstance(entry, dict) or entry.get("inputs") != prints[name]
                 or not all(p in files and _matches(request.out, files[p]) for p in entry.get("outputs", []))):
             stale.append(name)
     return stale
@@ -217,8 +218,9 @@ def _write(request: Request, produced: dict[str, list[Output]], stale: list[str]
             writer.write_file(request.source.with_name(output.path), output.data)
         # Fingerprints are taken after the note history is written, since they include it.
         raw = read_source(request.source)
+        prints = _fingerprints(request, raw)
         for name in stale:
-            builders[name]["inputs"] = _fingerprint(request, raw, name)
+            builders[name]["inputs"] = prints[name]
         record = {
             "format": MANIFEST_FORMAT,
             "tool": {"name": "l13-assets", "version": __version__},
