@@ -46,6 +46,7 @@ LARGE_BETA = 1e12  # stands for β → ∞: exp(R/β) = 1 within 1e-11
 TIE_MARGIN = 1e-6
 ATTEMPTS = 200  # draws per drill before the spec is declared unable to give a clean drill
 FRESH_ATTEMPTS = 20  # draws spent looking for inputs not used by an earlier drill of the same kind
+EXHAUSTED = "<exhausted>"  # marks a kind's seen-set once a fresh draw was not found
 
 Values = dict[str, Any]  # JSON-ready: numbers as decimal strings, lists of them, or booleans
 
@@ -121,8 +122,10 @@ def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, 
         if any(_near_tie(v, spec.decimals) for v in numbers):
             continue
         key = json.dumps(inputs, sort_keys=True)
-        if key in seen and attempt < FRESH_ATTEMPTS:
+        if key in seen and attempt < FRESH_ATTEMPTS and EXHAUSTED not in seen:
             continue
+        if key in seen:  # the spec has no fresh inputs left: stop looking for them (keeps generation linear)
+            seen.add(EXHAUSTED)
         seen.add(key)
         values = {name: _rounded(v, spec.decimals) for name, v in raw.items()}
         answer = _pick(values, answer_key)
