@@ -1,0 +1,190 @@
+"""The one-page printable cheatsheet, A4 and Letter landscape, built with reportlab.
+
+Every block has a fixed place: the pipeline runs across the top, the rest sits in three columns. A block
+that does not fit its column is a ``UserError`` naming the block and the column, and no PDF is returned;
+nothing is ever shrunk to fit. Fonts are DejaVu Sans (embedded), formulas are vector math from ziamath with
+an invisible text copy, the figure is the figures module's drawing as vectors. The canvas is invariant, so
+the same source gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Problem, UserError
+from ..lesson_text import entries_by_id
+from ..model import Lesson
+from . import Context, Output, pdf_blocks, pdf_fonts
+from .pdf_layout import (
+    BAND_GAP,
+    BODY_SIZE,
+    FORMULA_SIZE,
+    MARGIN,
+    RULE,
+    TEXT,
+    TITLE_SIZE,
+    Block,
+    Fill,
+    Geometry,
+    Region,
+    flow,
+    geometry,
+    styles,
+)
+from .pdf_math import Typesetter
+
+FIGURE_HEIGHT = 80.0  # pt; the figure is drawn at the width of a column
+COLUMNS = 3
+
+# The blocks in reading order; they flow down the three columns below the pipeline band.
+BLOCKS: tuple[Callable[[pdf_blocks.Kit, float], Block], ...] = (
+    pdf_blocks.bradley_terry,
+    pdf_blocks.objective,
+    pdf_blocks.optimum,
+    pdf_blocks.figure,
+    pdf_blocks.worked_example,
+    pdf_blocks.beta_table,
+    pdf_blocks.variants,
+    pdf_blocks.instruments,
+    pdf_blocks.pitfalls,
+)
+
+
+def file_name(paper: str) -> str:
+    return f"l13-cheatsheet-{paper}.pdf"
+
+
+def build(ctx: Context) -> list[Output]:
+    sheets = render(ctx.source.lesson, ctx.papers, file=ctx.source.file)
+    return [Output(file_name(s.paper), s.pdf) for s in sheets]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    paper: str
+    pdf: bytes
+    fills: tuple[Fill, ...]  # the slack left at the foot of each frame
+    overflow: tuple[str, ...]  # blocks that did not fit; a sheet with any is never returned by render
+
+
+def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml") -> list[Sheet]:
+    """One PDF per paper size, or a UserError naming every block that did not fit."""
+    sheets = draft(lesson, papers, file=file)
+    problems = [p for sheet in sheets for p in _overflow(sheet, file)]
+    if problems:
+        raise UserError(problems)
+    return sheets
+
+
+def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml") -> list[Sheet]:
+    """The pages as laid out, overflow or not (for looking at a layout that does not fit yet)."""
+    pdf_fonts.map_svg_fonts()  # registers the fonts once, before any page uses them
+    math = Typesetter(FORMULA_SIZE)
+    geometries = [geometry(p) for p in papers]
+    figure_width = min(g.column_widths()[0] for g in geometries) if geometries else 0.0
+    figure = _figure_factory(lesson, figure_width)
+    kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure)
+    return [_page(kit, g) for g in geometries]
+
+
+def _figure_factory(lesson: Lesson, width: float) -> Callable[[float], Any]:
+    from .pdf_figure import figure_drawing, figure_svg
+
+    svg: list[bytes] = []
+
+    def make(avail_width: float) -> Any:
+        if not svg:
+            svg.append(figure_svg(lesson, width, FIGURE_HEIGHT))
+        return figure_drawing(svg[0])
+
+    return make
+
+
+def _page(kit: pdf_blocks.Kit, g: Geometry) -> Sheet:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(g.width, g.height), invariant=1, pageCompression=1,
+                    initialFontName=pdf_fonts.SANS, initialFontSize=BODY_SIZE)
+    meta = kit.lesson.meta
+    canvas.setTitle(meta.title)
+    canvas.setSubject(f"{meta.course}, lesson {meta.lesson}, version {meta.version}")
+    canvas.setCreator("l13-assets")
+    _decorate(canvas, kit.lesson, g)
+    band = pdf_blocks.pipeline(kit, g.inner_width)
+    band_height = _height(band, g.inner_width)
+    band_region = Region("band", MARGIN, g.body_top - band_height, g.inner_width, band_height)
+    columns = _columns(g, g.body_top - band_height - BAND_GAP)
+    width = min(c.width for c in columns)
+    top = flow(canvas, [band_region], [band])
+    body = flow(canvas, columns, [make(kit, width) for make in BLOCKS])
+    _column_rules(canvas, columns)
+    canvas.showPage()
+    canvas.save()
+    return Sheet(g.paper, buffer.getvalue(), top.fills + body.fills, top.overflow + body.overflow)
+
+
+def _columns(g: Geometry, top: float) -> list[Region]:
+    widths = g.column_widths()
+    gutter = (g.inner_width - sum(widths)) / (len(widths) - 1)
+    regions = []
+    x = MARGIN
+    for i, width in enumerate(widths, start=1):
+        regions.append(Region(f"column {i}", x, g.body_bottom, width, top - g.body_bottom))
+        x += width + gutter
+    return regions
+
+
+def _height(block: Block, width: float) -> float:
+    total = 0.0
+    for i, flowable in enumerate(block.flowables):
+        total += flowable.wrap(width, 10_000)[1] + flowable.getSpaceAfter()
+        if i:
+            total += flowable.getSpaceBefore()
+    return total
+
+
+def _decorate(canvas: Any, lesson: Lesson, g: Geometry) -> None:
+    from reportlab.lib.colors import HexColor
+
+    meta = lesson.meta
+    top = g.height - MARGIN
+    canvas.setFillColor(HexColor(TEXT))
+    canvas.setFont(pdf_fonts.SANS_BOLD, TITLE_SIZE)
+    canvas.drawString(MARGIN, top - TITLE_SIZE, meta.title)
+    canvas.setFont(pdf_fonts.SANS, BODY_SIZE)
+    canvas.drawRightString(g.width - MARGIN, top - TITLE_SIZE, f"Lesson {meta.lesson} cheatsheet")
+    canvas.setStrokeColor(HexColor(TEXT))
+    canvas.setLineWidth(0.8)
+    canvas.line(MARGIN, top - TITLE_SIZE - 4, g.width - MARGIN, top - TITLE_SIZE - 4)
+    canvas.setStrokeColor(HexColor(RULE))
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN, MARGIN + 8.5, g.width - MARGIN, MARGIN + 8.5)
+    canvas.setFont(pdf_fonts.SANS, BODY_SIZE)
+    canvas.drawString(MARGIN, MARGIN + 1, f"{meta.course}, lesson {meta.lesson}: RLHF")
+    canvas.drawRightString(g.width - MARGIN, MARGIN + 1, f"source/l13.yaml, version {meta.version}")
+
+
+def _column_rules(canvas: Any, columns: Sequence[Region]) -> None:
+    from reportlab.lib.colors import HexColor
+
+    canvas.setStrokeColor(HexColor("#d0d0d0"))
+    canvas.setLineWidth(0.4)
+    for left, right in itertools.pairwise(columns):
+        x = (left.x + left.width + right.x) / 2
+        canvas.line(x, left.y + 2, x, left.y + left.height)
+
+
+def _overflow(sheet: Sheet, file: str) -> list[Problem]:
+    if not sheet.overflow:
+        return []
+    first, *rest = sheet.overflow
+    later = f"; after it, {', '.join(repr(b) for b in rest)} had no room either" if rest else ""
+    return [Problem(file, 0, 0, first,
+                    f"the cheatsheet's block '{first}' does not fit on the one {sheet.paper} page (column "
+                    f"{COLUMNS} is full){later}; expected shorter text in the source: the sheet is never "
+                    "shrunk to fit")]

@@ -1,0 +1,223 @@
+"""The cheatsheet's blocks: each turns one part of the lesson into flowables, every number from the model.
+
+Labels written here are words only; each number on the page is a field of the verified lesson printed with
+``format_value`` (stated decimals, true minus sign).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..errors import UserError
+from ..lesson_text import format_number, format_value, to_markup
+from ..model import Example, Lesson
+from .pdf_fonts import SANS
+from .pdf_layout import COLOURS, TABLE_SIZE, Block, Styles, heading, scripts, table
+from .pdf_math import FormulaTooWide, Typesetter, formula_flowable
+
+
+@dataclass
+class Kit:
+    """What every block needs: the lesson, its entries, styles, the typesetter and the source file name."""
+
+    lesson: Lesson
+    entries: dict[str, BaseModel]
+    styles: Styles
+    math: Typesetter
+    file: str
+    figure: Callable[[float], Any]  # the figure as a flowable at most this wide (pt)
+
+    def para(self, text: str, style: Any = None) -> Any:
+        from reportlab.platypus import Paragraph
+
+        style = style or self.styles.body
+        return Paragraph(scripts(to_markup(text, self.entries), style.fontSize), style)
+
+    def markup(self, markup: str, style: Any = None) -> Any:
+        from reportlab.platypus import Paragraph
+
+        style = style or self.styles.body
+        return Paragraph(scripts(markup, style.fontSize), style)
+
+    def cell(self, text: str, bold: bool = False) -> Any:
+        return self.para(text, self.styles.cell_bold if bold else self.styles.cell)
+
+    def formula(self, latex: str, width: float, where: str) -> Any:
+        try:
+            lines = self.math.lines(latex, width, where, self.file)
+        except FormulaTooWide as error:
+            raise UserError([error.problem]) from None
+        return formula_flowable(lines, font=SANS, text_size=TABLE_SIZE)
+
+    def label(self, name: str, text: str) -> Any:
+        """'<b>name</b> text' as a hanging paragraph."""
+        return self.markup(f"<b>{to_markup(name, self.entries)}</b>  {to_markup(text, self.entries)}")
+
+
+def _spacer(height: float) -> Any:
+    from reportlab.platypus import Spacer
+
+    return Spacer(1, height)
+
+
+def _indented(flowable: Any, left: float = 6.0) -> Any:
+    from reportlab.platypus import Indenter
+
+    return [Indenter(left=left), flowable, Indenter(left=-left)]
+
+
+def pipeline(kit: Kit, width: float) -> Block:
+    colour, tint = COLOURS["pipeline"]
+    stages = kit.lesson.pipeline
+    label_width = 62.0
+    stage_width = (width - label_width) / len(stages)
+    header = [kit.cell("Stage", bold=True)] + [kit.cell(s.name, bold=True) for s in stages]
+    rows = [
+        header,
+        [kit.cell("Data", bold=True)] + [kit.cell(s.data) for s in stages],
+        [kit.cell("What is trained", bold=True)] + [kit.cell(s.trains) for s in stages],
+        [kit.cell("Loss", bold=True)] + [kit.cell(s.loss) for s in stages],
+    ]
+    return Block("pipeline", [
+        heading("The three stages of RLHF (InstructGPT)", colour),
+        table(rows, [label_width] + [stage_width] * len(stages), tint),
+    ])
+
+
+def objective(kit: Kit, width: float) -> Block:
+    colour, _ = COLOURS["objective"]
+    o = kit.lesson.objective
+    flowables: list[Any] = [heading("The objective", colour), kit.formula(o.formula, width, "objective.formula"),
+                            _spacer(2)]
+    flowables += [kit.label(t.name, t.meaning) for t in o.terms]
+    return Block("objective", flowables)
+
+
+def optimum(kit: Kit, width: float) -> Block:
+    colour, _ = COLOURS["optimum"]
+    p = kit.lesson.optimal_policy
+    return Block("optimal_policy", [
+        heading("The closed-form optimal policy", colour),
+        kit.formula(p.formula, width, "optimal_policy.formula"),
+        _spacer(2),
+        kit.formula(p.partition, width, "optimal_policy.partition"),
+        _spacer(2),
+        kit.formula(p.max_value, width, "optimal_policy.max_value"),
+    ])
+
+
+def bradley_terry(kit: Kit, width: float) -> Block:
+    colour, _ = COLOURS["bradley-terry"]
+    b = kit.lesson.bradley_terry
+    return Block("bradley_terry", [
+        heading("The Bradley-Terry preference model", colour),
+        kit.formula(b.formula, width, "bradley_terry.formula"),
+        _spacer(2),
+        kit.markup(f"Only reward differences matter. A gap of one nat gives P = {format_number(b.gap_one_nat)}."),
+    ])
+
+
+def _example(kit: Kit) -> Example:
+    wanted = kit.lesson.beta_table.example
+    return next(e for e in kit.lesson.examples if e.id == wanted)
+
+
+def worked_example(kit: Kit, width: float) -> Block:
+    colour, tint = COLOURS["example"]
+    ex = _example(kit)
+    beta = format_number(ex.beta)
+    head = [kit.markup(t, kit.styles.head) for t in (
+        "y", "π<sub>SFT</sub>(y)", "R(y)", "π<sub>SFT</sub>·exp(R/β)", "π*(y)")]
+    rows = [head] + [
+        [kit.markup(f"y<sub>{i}</sub>", kit.styles.cell)] + [
+            kit.markup(format_value(v), kit.styles.cell) for v in values]
+        for i, values in enumerate(zip(ex.pi_sft, ex.reward, ex.weights, ex.pi_star, strict=True), start=1)
+    ]
+    unit = (width - 24) / 5
+    results = (
+        f"Z = {format_number(ex.z)}; KL(π*‖π<sub>SFT</sub>) = {format_number(ex.kl)} nats; "
+        f"E<sub>π*</sub>[R] = {format_number(ex.expected_reward)} against "
+        f"{format_number(ex.sft_expected_reward)} under π<sub>SFT</sub>; "
+        f"β log Z = E[R] − β·KL = {format_number(ex.max_value)}."
+    )
+    limits = (
+        f"β → 0⁺: π* → {format_value(ex.limit_small_beta)}, KL → {format_number(ex.limit_small_beta_kl)}. "
+        f"β → ∞: π* → π<sub>SFT</sub> = {format_value(ex.limit_large_beta)}. "
+        f"The other direction, KL(π<sub>SFT</sub>‖π*) = {format_number(ex.reverse_kl)}, is a common slip."
+    )
+    return Block("examples", [
+        heading(f"Worked example: two responses, β = {beta}", colour),
+        table(rows, [24, unit, unit, unit * 2, unit], tint),
+        _spacer(2),
+        kit.markup(results),
+        kit.markup(limits),
+    ])
+
+
+def figure(kit: Kit, width: float) -> Block:
+    colour, _ = COLOURS["example"]
+    title = next(f.title for f in kit.lesson.figures.items if f.id == "fig-policy-vs-beta")
+    return Block("figures", [heading(title, colour), kit.figure(width)])
+
+
+def beta_table(kit: Kit, width: float) -> Block:
+    colour, tint = COLOURS["beta"]
+    bt = kit.lesson.beta_table
+    head = [kit.markup(t, kit.styles.head) for t in ("β", "behaviour and risk", "use when")]
+    rows = [head]
+    for r in bt.rows:
+        solved = (f"<b>{to_markup(r.range, kit.entries)}</b><br/>at β = {format_number(r.at)}:<br/>"
+                  f"π* = {format_value(r.pi_star)}<br/>KL = {format_number(r.kl)}")
+        behaviour = f"{to_markup(r.behaviour, kit.entries)} <i>Risk:</i> {to_markup(r.risk, kit.entries)}"
+        rows.append([kit.markup(solved, kit.styles.cell), kit.markup(behaviour, kit.styles.cell),
+                     kit.cell(r.use_when)])
+    first = 76.0
+    rest = width - first
+    return Block("beta_table", [
+        heading("Choosing β (worked example solved at one β per row)", colour),
+        table(rows, [first, rest * 0.6, rest * 0.4], tint),
+    ])
+
+
+def variants(kit: Kit, width: float) -> Block:
+    colour, tint = COLOURS["variants"]
+    head = [kit.markup(t, kit.styles.head) for t in ("variant", "what changes")]
+    rows = [head] + [[kit.cell(v.name, bold=True), kit.cell(v.changes)] for v in kit.lesson.variants]
+    first = 64.0
+    return Block("variants", [
+        heading("Variants", colour),
+        table(rows, [first, width - first], tint),
+    ])
+
+
+def instruments(kit: Kit, width: float) -> Block:
+    colour, tint = COLOURS["instruments"]
+    rh = kit.lesson.run_health
+    head = [kit.markup(t, kit.styles.head) for t in ("instrument: criterion", "settles")]
+    rows = [head] + [
+        [kit.markup(f"<b>{to_markup(i.name, kit.entries)}</b>: {to_markup(i.criterion, kit.entries)}",
+                    kit.styles.cell), kit.cell(i.settles)]
+        for i in kit.lesson.instruments
+    ]
+    return Block("instruments", [
+        heading(rh.question, colour),
+        table(rows, [width * 0.66, width * 0.34], tint),
+        _spacer(2),
+        kit.para(rh.open_question, kit.styles.note),
+    ])
+
+
+def pitfalls(kit: Kit, width: float) -> Block:
+    colour, _ = COLOURS["pitfalls"]
+    from reportlab.platypus import Paragraph
+
+    items = [
+        Paragraph(scripts(f"<b>{to_markup(p.mistake, kit.entries)}</b> {to_markup(p.instead, kit.entries)}",
+                          kit.styles.bullet.fontSize), kit.styles.bullet, bulletText="•")
+        for p in kit.lesson.pitfalls
+    ]
+    return Block("pitfalls", [heading("Common pitfalls", colour), *items])

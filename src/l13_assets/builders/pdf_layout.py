@@ -1,0 +1,263 @@
+"""Page geometry, type styles and the fixed frames of the one-page cheatsheet.
+
+The page is landscape: a title line, a full-width band (the pipeline, read left to right), three columns
+below it, and a footer. Every block goes to a fixed frame; ``fill`` pours each frame's blocks in with
+``Frame.addFromList`` and reports what did not fit instead of shrinking anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import pdf_fonts
+from .pdf_fonts import SANS, SANS_BOLD
+
+MM = 72 / 25.4
+MARGIN = 6.5 * MM  # every glyph stays at least 5 mm inside the page edge, with room to spare
+GUTTER = 5 * MM
+TITLE_SIZE = 12.0
+HEADER_HEIGHT = 16.5  # title line and its rule
+FOOTER_HEIGHT = 10.5  # footer text and its rule
+BAND_GAP = 4.0
+BODY_SIZE = 7.0
+TABLE_SIZE = 7.0
+HEADING_SIZE = 8.5
+SCRIPT_SIZE = 5.6  # sub- and superscripts: the smallest type on the page
+FORMULA_SIZE = 9.0
+TEXT = "#1a1a1a"
+RULE = "#9e9e9e"
+
+# Section colours: dark enough that headings stay legible in greyscale, with light tints of the same hue
+# for table headers (dark text on a near-white ground).
+COLOURS: dict[str, tuple[str, str]] = {
+    "pipeline": ("#1f4e79", "#e3edf7"),
+    "objective": ("#7b2d26", "#f6e7e5"),
+    "optimum": ("#5b2c83", "#efe6f6"),
+    "bradley-terry": ("#00695c", "#e0f2ef"),
+    "example": ("#8a4b00", "#f8ecdc"),
+    "beta": ("#2e5e1a", "#e7f1e1"),
+    "variants": ("#1f4e79", "#e3edf7"),
+    "instruments": ("#7b2d26", "#f6e7e5"),
+    "pitfalls": ("#5b2c83", "#efe6f6"),
+}
+
+PAPERS = ("a4", "letter")
+
+
+@dataclass(frozen=True)
+class Geometry:
+    paper: str
+    width: float
+    height: float
+    column_fractions: tuple[float, ...] = (1 / 3, 1 / 3, 1 / 3)
+
+    @property
+    def inner_width(self) -> float:
+        return self.width - 2 * MARGIN
+
+    @property
+    def body_top(self) -> float:
+        return self.height - MARGIN - HEADER_HEIGHT
+
+    @property
+    def body_bottom(self) -> float:
+        return MARGIN + FOOTER_HEIGHT
+
+    def column_widths(self) -> list[float]:
+        usable = self.inner_width - GUTTER * (len(self.column_fractions) - 1)
+        return [usable * f for f in self.column_fractions]
+
+
+def geometry(paper: str) -> Geometry:
+    from reportlab.lib.pagesizes import A4, landscape, letter
+
+    sizes = {"a4": A4, "letter": letter}
+    if paper not in sizes:
+        raise ValueError(f"paper '{paper}' is unknown, expected one of {', '.join(PAPERS)}")
+    width, height = landscape(sizes[paper])
+    return Geometry(paper, float(width), float(height))
+
+
+@dataclass(frozen=True)
+class Styles:
+    body: Any
+    cell: Any
+    cell_bold: Any
+    head: Any
+    bullet: Any
+    note: Any
+
+
+def styles() -> Styles:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+
+    pdf_fonts.register()
+    ink = HexColor(TEXT)
+    body = ParagraphStyle("body", fontName=SANS, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.15,
+                          textColor=ink, splitLongWords=0, spaceAfter=1.5)
+    # splitLongWords in cells: a word wider than its column breaks rather than running into the next cell
+    cell = ParagraphStyle("cell", parent=body, fontSize=TABLE_SIZE, leading=TABLE_SIZE * 1.13, spaceAfter=0,
+                          splitLongWords=1)
+    return Styles(
+        body=body,
+        cell=cell,
+        cell_bold=ParagraphStyle("cell-bold", parent=cell, fontName=SANS_BOLD),
+        head=ParagraphStyle("head", parent=cell, fontName=SANS_BOLD),
+        bullet=ParagraphStyle("bullet", parent=body, leftIndent=7, bulletIndent=0, bulletFontName=SANS,
+                              bulletFontSize=BODY_SIZE, spaceAfter=1.2),
+        note=ParagraphStyle("note", parent=body, fontSize=TABLE_SIZE, leading=TABLE_SIZE * 1.2),
+    )
+
+
+def scripts(markup: str, size: float) -> str:
+    """Give <sub>/<sup> a legible size and a small rise (the default collides with the next line)."""
+    script = max(SCRIPT_SIZE, round(size * 0.78, 2))
+    return (markup.replace("<sub>", f'<sub rise="{size * 0.18:.2f}" size="{script}">')
+            .replace("<sup>", f'<sup rise="{size * 0.33:.2f}" size="{script}">'))
+
+
+def heading(text: str, colour: str, width_hint: float = 0) -> Any:
+    """A section heading: bold coloured words over a rule of the same colour."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Flowable
+
+    class Heading(Flowable):  # type: ignore[misc]
+        keep_with_next = True
+
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            self.width = avail_width
+            self.height = HEADING_SIZE + 3.5
+            return self.width, self.height
+
+        def draw(self) -> None:
+            canvas = self.canv
+            canvas.setFillColor(HexColor(colour))
+            canvas.setStrokeColor(HexColor(colour))
+            canvas.setFont(SANS_BOLD, HEADING_SIZE)
+            canvas.drawString(0, 3, text)
+            canvas.setLineWidth(0.8)
+            canvas.line(0, 1, self.width, 1)
+
+        def getSpaceBefore(self) -> float:
+            return 3.5
+
+        def getSpaceAfter(self) -> float:
+            return 1.5
+
+    return Heading()
+
+
+def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], tint: str, *, header: bool = True) -> Any:
+    """A table of paragraphs: fine rules, a tinted header row, every font DejaVu."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table, TableStyle
+
+    commands: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), SANS, TABLE_SIZE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LINEBELOW", (0, 0), (-1, -2), 0.35, HexColor("#c8c8c8")),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.6, HexColor(RULE)),
+    ]
+    if header:
+        commands += [
+            ("FONT", (0, 0), (-1, 0), SANS_BOLD, TABLE_SIZE),
+            ("BACKGROUND", (0, 0), (-1, 0), HexColor(tint)),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.6, HexColor(RULE)),
+        ]
+    return Table([list(r) for r in rows], colWidths=list(widths), style=TableStyle(commands),
+                 hAlign="LEFT", repeatRows=1 if header else 0)
+
+
+@dataclass
+class Block:
+    """One section of the sheet: a name (for error messages) and its flowables."""
+
+    name: str
+    flowables: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Fill:
+    region: str
+    slack: float  # pt of height left unused at the bottom of the frame
+
+
+@dataclass(frozen=True)
+class Flow:
+    fills: tuple[Fill, ...]
+    overflow: tuple[str, ...]  # names of the blocks that did not fit, the first one cut short
+
+
+def flow(canvas: Any, regions: Sequence[Region], blocks: Sequence[Block]) -> Flow:
+    """Pour the blocks, in order, through the regions' fixed frames; never scale anything.
+
+    A flowable that does not fit the rest of a frame is split if it can be (tables between rows, with the
+    header repeated; paragraphs between lines) and otherwise moved to the next frame. A heading moves with
+    the start of its block. What is left when the last frame is full is reported, not drawn elsewhere."""
+    from reportlab.platypus import Frame
+
+    frames = [Frame(r.x, r.y, r.width, r.height, leftPadding=0, rightPadding=0, topPadding=0,
+                    bottomPadding=0, showBoundary=0) for r in regions]
+    current = 0
+    for b, block in enumerate(blocks):
+        pending = list(block.flowables)
+        while pending:
+            if current == len(frames):
+                return Flow(_fills(regions, frames), tuple(x.name for x in blocks[b:]))
+            if not _pour(frames[current], pending, canvas):
+                current += 1
+    return Flow(_fills(regions, frames), ())
+
+
+def _pour(frame: Any, pending: list[Any], canvas: Any) -> bool:
+    """Add flowables from the front of ``pending`` to ``frame``; False once the frame is full."""
+    from reportlab.platypus.doctemplate import LayoutError
+
+    while pending:
+        head = pending[0]
+        if getattr(head, "keep_with_next", False) and len(pending) > 1 and not _room_for(frame, head, pending[1]):
+            return False
+        try:
+            added = frame.add(head, canvas, trySplit=0)
+        except LayoutError:  # taller than an empty frame and cannot be split
+            return False
+        if added:
+            pending.pop(0)
+            continue
+        parts = frame.split(head, canvas)
+        if len(parts) < 2 or not frame.add(parts[0], canvas, trySplit=0):
+            return False
+        pending[0:1] = parts[1:]
+    return True
+
+
+def _room_for(frame: Any, head: Any, following: Any) -> bool:
+    width = frame._getAvailableWidth()
+    first = following.wrap(width, 10_000)[1]
+    rows = getattr(following, "_rowHeights", None)
+    if rows:  # a table: its header and first row must come along
+        first = sum(rows[:2])
+    need = head.wrap(width, 10_000)[1] + head.getSpaceAfter() + min(first, 36.0 if not rows else first)
+    if not frame._atTop:
+        need += head.getSpaceBefore()
+    return bool(frame._y - frame._y1p >= need)
+
+
+def _fills(regions: Sequence[Region], frames: Sequence[Any]) -> tuple[Fill, ...]:
+    return tuple(Fill(r.name, float(f._y - f._y1p)) for r, f in zip(regions, frames, strict=True))
