@@ -21,24 +21,37 @@ from .facts import Fact
 from .numbers import claim
 
 
-def limit_facts(example: Example, path: Path) -> Iterator[Fact]:
+@cache
+def _weight_limits() -> tuple[Any, Any]:
+    """Two symbolic limits, taken once for every response of every example at the same time:
+
+    lim_{β→0⁺} exp(−k/β) for a symbolic k > 0 (the weight of a response k below the top reward, after
+    dividing by exp(max R/β)), and lim_{β→∞} exp(r/β) for a symbolic real r.
+    """
     import sympy as sp
 
-    ops = rm.exact()
     beta = sp.Symbol("beta", positive=True)
+    gap = sp.Symbol("k", positive=True)
+    reward = sp.Symbol("r", real=True)
+    return sp.limit(sp.exp(-gap / beta), beta, 0, "+"), sp.limit(sp.exp(reward / beta), beta, sp.oo)
+
+
+def limit_facts(example: Example, path: Path) -> Iterator[Fact]:
+    ops = rm.exact()
     pi_sft = [ops.number(p) for p in example.pi_sft]
     reward = [ops.number(r) for r in example.reward]
     top = max(reward)
-    # β → 0⁺: divide every weight by exp(max R/β) first; each term then has a finite limit (its π_SFT for a
-    # top-reward response, 0 for the others), so the limit of the ratio is the ratio of the limits.
-    terms = [sp.limit(p * sp.exp((r - top) / beta), beta, 0, "+") for p, r in zip(pi_sft, reward, strict=True)]
+    below_top, large_beta = _weight_limits()
+    # β → 0⁺: with every weight divided by exp(max R/β), a top-reward response keeps π_SFT and the others
+    # vanish; each term has a finite limit, so the limit of the ratio is the ratio of the limits.
+    terms = [p if r == top else p * below_top for p, r in zip(pi_sft, reward, strict=True)]
     small = [t / sum(terms) for t in terms]
     given = ((*path, "pi_sft"), (*path, "reward"))
     yield exact_claim((*path, "limit_small_beta"), example.limit_small_beta, small, given)
     yield claim("limit", (*path, "limit_small_beta_kl"), example.limit_small_beta_kl,
                 lambda _: rm.kl_divergence(small, pi_sft, ops), given)
-    # β → ∞: each weight π_SFT·exp(R/β) has a finite limit, and so does their sum (1).
-    terms = [sp.limit(p * sp.exp(r / beta), beta, sp.oo) for p, r in zip(pi_sft, reward, strict=True)]
+    # β → ∞: every factor exp(R/β) tends to the same limit, so π* tends to π_SFT renormalised.
+    terms = [p * large_beta for p in pi_sft]
     large = [t / sum(terms) for t in terms]
     yield exact_claim((*path, "limit_large_beta"), example.limit_large_beta, large, given)
 
