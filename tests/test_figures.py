@@ -192,7 +192,7 @@ def test_tick_labels_are_plain_numbers_with_true_minus_signs(figures: dict[str, 
     assert plain_number(1e-5) == "0.00001"
 
 
-@pytest.mark.parametrize("size", [None, (4.5, 2.4)], ids=["default", "cheatsheet-size"])
+@pytest.mark.parametrize("size", [None, (6.0, 2.6)], ids=["default", "6in-wide"])
 def test_no_text_overlaps_another_or_leaves_the_figure(figures: dict[str, Any], lesson: Lesson,
                                                        size: tuple[float, float] | None) -> None:
     if size is not None:
@@ -270,7 +270,9 @@ def test_png_is_print_resolution_and_svg_has_no_date(lesson: Lesson) -> None:
         assert "<dc:date>" not in svg and "dc:date" not in svg
         assert "Matplotlib v" not in svg
         assert "font-family: 'DejaVu Sans'" in svg or "font-family:'DejaVu Sans'" in svg
-        assert "β" in svg and "−" in svg
+        assert "β" in svg and "R = -" not in svg
+        if figure_id == "fig-policy-vs-beta":
+            assert "R = −1.0" in svg  # the practice problem's third reward, with a true minus sign
 
 
 def test_a_small_render_keeps_fonts_legible(lesson: Lesson) -> None:

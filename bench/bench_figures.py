@@ -1,0 +1,58 @@
+"""How long the figures take to build, after imports: `.venv/bin/python bench/bench_figures.py [RUNS]`.
+
+Times `build()` of the figures builder (both figures, SVG and PNG each) in this process: the first run (font
+cache loading and text-layout caches cold) and the median of RUNS further runs. For scale it also times the
+same four saves of an empty two-panel figure of the same size, matplotlib's floor on this machine.
+Target: under 0.4 s for all figures.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_S = 0.4
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    import matplotlib.figure  # imported before timing: imports are not what is measured
+    import numpy  # noqa: F401
+
+    from l13_assets.builders import Context
+    from l13_assets.builders.figures import HEIGHT_IN, PNG_DPI, WIDTH_IN, build
+    from l13_assets.loader import load
+
+    source = load(ROOT / "source" / "l13.yaml")
+    context = Context(source=source, source_path=ROOT / "source" / "l13.yaml")
+
+    def once() -> float:
+        start = time.perf_counter()
+        outputs = build(context)
+        elapsed = time.perf_counter() - start
+        assert len(outputs) == 4
+        return elapsed
+
+    def floor() -> float:
+        start = time.perf_counter()
+        for _ in range(2):
+            fig = matplotlib.figure.Figure(figsize=(WIDTH_IN, HEIGHT_IN))
+            fig.subplots(1, 2)
+            for fmt in ("svg", "png"):
+                fig.savefig(io.BytesIO(), format=fmt, dpi=PNG_DPI)
+        return time.perf_counter() - start
+
+    first = once()
+    median = statistics.median(once() for _ in range(runs))
+    empty = statistics.median(floor() for _ in range(runs))
+    verdict = "under" if median < TARGET_S else "over"
+    print(f"figures build: {median:.3f} s median of {runs} runs ({verdict} the {TARGET_S} s target), "
+          f"first run {first:.3f} s; empty two-panel figures, same four saves: {empty:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
