@@ -24,6 +24,7 @@ from .pdf_layout import (
     BODY_SIZE,
     FORMULA_SIZE,
     MARGIN,
+    PAPERS,
     RULE,
     TEXT,
     TITLE_SIZE,
@@ -37,7 +38,7 @@ from .pdf_layout import (
 )
 from .pdf_math import Typesetter
 
-FIGURE_HEIGHT = 80.0  # pt; the figure is drawn at the width of a column
+FIGURE_HEIGHT = 77.0  # pt; the figure is drawn at the width of a column
 COLUMNS = 3
 
 # The blocks in reading order; they flow down the three columns below the pipeline band.
@@ -85,7 +86,8 @@ def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml
     pdf_fonts.map_svg_fonts()  # registers the fonts once, before any page uses them
     math = Typesetter(FORMULA_SIZE)
     geometries = [geometry(p) for p in papers]
-    figure_width = min(g.column_widths()[0] for g in geometries) if geometries else 0.0
+    # one figure for every paper, so a page's bytes do not depend on which other papers were asked for
+    figure_width = min(geometry(p).column_widths()[0] for p in PAPERS)
     figure = _figure_factory(lesson, figure_width)
     kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure)
     return [_page(kit, g) for g in geometries]
@@ -94,12 +96,12 @@ def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml
 def _figure_factory(lesson: Lesson, width: float) -> Callable[[float], Any]:
     from .pdf_figure import figure_drawing, figure_svg
 
-    svg: list[bytes] = []
+    drawing: list[Any] = []  # drawn once, placed on every paper's page
 
     def make(avail_width: float) -> Any:
-        if not svg:
-            svg.append(figure_svg(lesson, width, FIGURE_HEIGHT))
-        return figure_drawing(svg[0])
+        if not drawing:
+            drawing.append(figure_drawing(figure_svg(lesson, width, FIGURE_HEIGHT)))
+        return drawing[0]
 
     return make
 

@@ -161,7 +161,7 @@ def worked_example(kit: Kit, width: float) -> Block:
 def figure(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["example"]
     title = next(f.title for f in kit.lesson.figures.items if f.id == "fig-policy-vs-beta")
-    return Block("figures", [heading(title, colour), kit.figure(width)])
+    return Block("figures", [heading(title, colour), _spacer(3), kit.figure(width)])
 
 
 def beta_table(kit: Kit, width: float) -> Block:

@@ -20,21 +20,22 @@ FIGURE_ID = "fig-policy-vs-beta"
 
 def figure_svg(lesson: Lesson, width_pt: float, height_pt: float) -> bytes:
     import matplotlib
+    from matplotlib.text import Text
 
     from . import figures
 
-    fig = figures.figure(lesson, FIGURE_ID, width_in=width_pt / 72, height_in=height_pt / 72)
-    from matplotlib.text import Text
-
-    for text in fig.findobj(Text):
-        if isinstance(text, Text) and float(text.get_fontsize()) < MIN_TEXT_PT:
-            text.set_fontsize(MIN_TEXT_PT)
-    for ax in fig.axes:  # panel titles run into each other at a column's width: break them in two
-        title = ax.get_title()
-        if " (" in title:
+    # relative sizes ("medium", "small") resolve against font.size when the figure is saved: pin it
+    with matplotlib.rc_context({**figures.RC, "font.size": MIN_TEXT_PT}):
+        fig = figures.figure(lesson, FIGURE_ID, width_in=width_pt / 72, height_in=height_pt / 72)
+        for ax in fig.axes:  # at a column's width the value labels crowd the curves; ticks and legend stay
+            for label in list(ax.texts):
+                label.remove()
+            title = ax.get_title()  # the two panel titles run into each other on one line
             ax.set_title(title.replace(" (", "\n(", 1), fontsize=ax.title.get_fontsize())
-    buffer = io.BytesIO()
-    with matplotlib.rc_context(figures.RC):
+        for text in fig.findobj(Text):
+            if isinstance(text, Text):
+                text.set_fontsize(max(float(text.get_fontsize()), MIN_TEXT_PT))
+        buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 

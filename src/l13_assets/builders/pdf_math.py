@@ -79,15 +79,27 @@ class Typesetter:
         return lines
 
     def _render(self, latex: str) -> Line:
-        import ziamath
         from svglib.svglib import svg2rlg
 
+        ziamath = _ziamath()
+
         with _glyph_floor(ziamath, MIN_GLYPH_PT * PX_PER_PT):
-            svg = ziamath.Latex(latex, size=self.size_pt * PX_PER_PT).svg()  # type: ignore[attr-defined]
+            svg = ziamath.Latex(latex, size=self.size_pt * PX_PER_PT).svg()
         drawing = svg2rlg(io.StringIO(svg))
         if drawing is None:  # pragma: no cover - ziamath always writes valid SVG
             raise RuntimeError(f"svglib could not read ziamath's SVG for {latex!r}")
         return Line(drawing, float(drawing.width), float(drawing.height), latex_to_text(latex))
+
+
+def _ziamath() -> Any:
+    # ziamath 0.13 locates its font with importlib.resources.path, deprecated since Python 3.11; the warning
+    # is about ziamath's own import and is silenced for that import only.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "path is deprecated", DeprecationWarning)
+        import ziamath
+    return ziamath
 
 
 @contextmanager

@@ -1,0 +1,226 @@
+"""The one-page cheatsheet: pages, text in reading order, type sizes, margins, fonts, rendering, bytes."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+
+from l13_assets.builders import Context, Output, cheatsheet
+from l13_assets.builders.pdf_layout import MARGIN, geometry
+from l13_assets.builders.pdf_math import FORMULA_TAG, latex_to_text
+from l13_assets.errors import UserError
+from l13_assets.lesson_text import format_number
+from l13_assets.loader import Source, load, parse
+from l13_assets.model import Lesson
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "source" / "l13.yaml"
+MM = 72 / 25.4
+MEDIA = {"a4": (841.89, 595.28), "letter": (792.0, 612.0)}
+
+
+@pytest.fixture(scope="module")
+def source() -> Source:
+    return load(SOURCE)
+
+
+@pytest.fixture(scope="module")
+def outputs(source: Source) -> dict[str, bytes]:
+    built = cheatsheet.build(Context(source, SOURCE))
+    return {o.path: o.data for o in built}
+
+
+def _pdf(outputs: dict[str, bytes], paper: str) -> bytes:
+    return outputs[cheatsheet.file_name(paper)]
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: install poppler-utils (apt-get install poppler-utils)")
+    return path
+
+
+def test_builds_both_papers_by_default(outputs: dict[str, bytes]) -> None:
+    assert sorted(outputs) == ["l13-cheatsheet-a4.pdf", "l13-cheatsheet-letter.pdf"]
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_one_landscape_page_of_the_right_size(outputs: dict[str, bytes], paper: str) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(_pdf(outputs, paper)))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (float(box.width), float(box.height)) == pytest.approx(MEDIA[paper], abs=0.01)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _first_word(text: str) -> str:
+    # a table cell's lines interleave with its neighbours' in extracted text: match its first word only
+    return text.split()[0]
+
+
+def _key_strings(lesson: Lesson) -> list[tuple[str, str]]:
+    """(block, text) pairs in the order the sheet reads: down the band, then down each column."""
+    ex = next(e for e in lesson.examples if e.id == lesson.beta_table.example)
+    keys = [("pipeline", _first_word(s.name)) for s in lesson.pipeline]
+    keys += [("bradley_terry", "Bradley-Terry"), ("bradley_terry", latex_to_text(lesson.bradley_terry.formula)[:10]),
+             ("bradley_terry", format_number(lesson.bradley_terry.gap_one_nat))]
+    keys += [("objective", latex_to_text(lesson.objective.formula)[:12])]
+    keys += [("objective", t.name) for t in lesson.objective.terms]
+    keys += [("optimal_policy", latex_to_text(lesson.optimal_policy.formula)[:10]),
+             ("optimal_policy", latex_to_text(lesson.optimal_policy.partition)[:8])]
+    keys += [("figures", "β (log scale)")]
+    keys += [("examples", format_number(w)) for w in ex.weights]
+    keys += [("examples", f"Z = {format_number(ex.z)}"), ("examples", format_number(ex.max_value))]
+    keys += [("beta_table", _first_word(r.range)) for r in lesson.beta_table.rows]
+    keys += [("variants", _first_word(v.name)) for v in lesson.variants]
+    keys += [("instruments", lesson.run_health.question)]
+    keys += [("instruments", _first_word(i.name)) for i in lesson.instruments]
+    keys += [("pitfalls", p.mistake) for p in lesson.pitfalls]
+    return keys
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_every_block_in_reading_order_within_its_column(
+    outputs: dict[str, bytes], source: Source, paper: str
+) -> None:
+    g = geometry(paper)
+    widths = g.column_widths()
+    gutter = (g.inner_width - sum(widths)) / (len(widths) - 1)
+    with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
+        page = pdf.pages[0]
+        band_bottom = min(c["bottom"] for c in page.chars if "Loss" in c["text"] or c["text"] == "L") + 20
+        band = page.crop((0, 0, page.width, band_bottom)).extract_text()
+        columns = []
+        x = MARGIN
+        for width in widths:
+            columns.append(page.crop((x - 1, band_bottom, x + width + 1, page.height)).extract_text())
+            x += width + gutter
+    text = _squash(band + "".join(columns))
+    position = 0
+    for block, key in _key_strings(source.lesson):
+        found = text.find(_squash(key), position)
+        assert found >= 0, f"{paper}: '{key}' of block {block} is missing or out of reading order"
+        position = found
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_text_extracts_cleanly(outputs: dict[str, bytes], paper: str) -> None:
+    with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
+        text = pdf.pages[0].extract_text()
+    assert "(cid:" not in text
+    assert "\u2014" not in text and "\u2013" not in text  # house style: no em or en dashes
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_type_sizes(outputs: dict[str, bytes], paper: str) -> None:
+    with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
+        chars = [c for c in pdf.pages[0].chars if c.get("tag") != FORMULA_TAG and c["text"].strip()]
+    sizes = [round(c["size"], 2) for c in chars if c["upright"]]
+    assert min(sizes) >= 5.5
+    assert collections.Counter(sizes).most_common(1)[0][0] >= 7
+    invisible = [c for c in chars if c.get("tag") == FORMULA_TAG]
+    assert not invisible  # filtered above; the formula layer is checked below
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_formulas_have_an_invisible_text_layer(outputs: dict[str, bytes], paper: str) -> None:
+    with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
+        formula = "".join(c["text"] for c in pdf.pages[0].chars if c.get("tag") == FORMULA_TAG)
+    assert "Z(x) = Σ" in formula.replace("  ", " ")
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_everything_at_least_5_mm_inside_the_page(outputs: dict[str, bytes], paper: str) -> None:
+    inset = 5 * MM
+    with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
+        page = pdf.pages[0]
+        for char in page.chars:
+            assert inset <= char["x0"] and char["x1"] <= page.width - inset, char
+            assert inset <= char["top"] and char["bottom"] <= page.height - inset, char
+        for shape in page.rects + page.lines + page.curves:
+            assert shape["x0"] >= 0 and shape["x1"] <= page.width, shape
+            assert shape["top"] >= 0 and shape["bottom"] <= page.height, shape
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_every_font_is_embedded_dejavu(outputs: dict[str, bytes], paper: str, tmp_path: Path) -> None:
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(_pdf(outputs, paper))
+    listing = subprocess.run([_tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = listing.splitlines()[2:]
+    assert rows, listing
+    for row in rows:
+        name, emb = row.split()[0], row[row.index(" yes ") if " yes " in row else 0:]
+        assert "DejaVuSans" in name, row
+        assert emb.split()[0] == "yes", f"not embedded: {row}"
+
+
+def test_renders_to_png(outputs: dict[str, bytes], tmp_path: Path) -> None:
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(_pdf(outputs, "a4"))
+    subprocess.run([_tool("pdftoppm"), "-r", "60", "-png", "-singlefile", str(pdf), str(tmp_path / "sheet")],
+                   check=True, capture_output=True)
+    png = (tmp_path / "sheet.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_same_source_same_bytes(outputs: dict[str, bytes], source: Source) -> None:
+    again = {o.path: o.data for o in cheatsheet.build(Context(source, SOURCE))}
+    assert again == outputs
+
+
+def test_same_bytes_under_another_hash_seed(outputs: dict[str, bytes]) -> None:
+    script = (
+        "import hashlib, sys; from pathlib import Path; from l13_assets.loader import load; "
+        "from l13_assets.builders import Context, cheatsheet; p = Path(sys.argv[1]); "
+        "print(hashlib.sha256(cheatsheet.build(Context(load(p), p, ('a4',)))[0].data).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    run = subprocess.run([sys.executable, "-c", script, str(SOURCE)], capture_output=True, text=True,
+                         env=env, check=True)
+    assert run.stdout.strip() == hashlib.sha256(_pdf(outputs, "a4")).hexdigest()
+
+
+def test_one_paper_on_request(source: Source) -> None:
+    built = cheatsheet.build(Context(source, SOURCE, papers=("letter",)))
+    assert [o.path for o in built] == ["l13-cheatsheet-letter.pdf"]
+
+
+def _with_more_pitfalls(count: int) -> Source:
+    text = SOURCE.read_text(encoding="utf-8")
+    extra = "".join(
+        f'  - id: pitfall-extra-{i}\n'
+        f'    mistake: "An extra mistake number {i} that takes some room."\n'
+        f'    instead: "A long enough explanation of what to do instead, so that the block grows by a line '
+        f'or two every time one more of these is added to the source."\n'
+        for i in range(count)
+    )
+    text = text.replace("\npitfalls:\n", "\npitfalls:\n" + extra, 1)
+    return parse(text.encode("utf-8"), "source/l13.yaml")
+
+
+def test_overflow_is_an_error_naming_the_block(source: Source) -> None:
+    grown = _with_more_pitfalls(8)
+    returned: list[Output] = []
+    with pytest.raises(UserError) as caught:
+        returned = cheatsheet.build(Context(grown, SOURCE))
+    assert returned == []
+    message = str(caught.value)
+    assert "block 'pitfalls' does not fit" in message
+    assert message.startswith("source/l13.yaml: pitfalls: ")
+    assert "never shrunk" in message
