@@ -18,7 +18,7 @@ from l13_assets import drills
 from l13_assets.builders import Context, deck, deck_history
 from l13_assets.errors import UserError
 from l13_assets.loader import load
-from l13_assets.verify.drills import answer_of, expected_values
+from l13_assets.verify.drills import recompute
 from l13_assets.verify.style import text_problems
 
 from deck_helpers import (
@@ -188,9 +188,8 @@ def test_every_drill_answer_recomputed_from_its_data_matches_the_card(imported: 
     for stable_id, note in drill_notes.items():
         data = json.loads(html.unescape(note["Data"]))
         assert data["id"] == stable_id
-        values = expected_values(data["kind"], data["inputs"], data["decimals"])
-        answer = answer_of(data["kind"], data["inputs"], values)
-        assert note["Answer"] == answer == data["answer"], stable_id
+        answer, values = recompute(data["kind"], data["inputs"], data["decimals"])
+        assert note["Answer"] == answer == data["answer"] and values == data["values"], stable_id
         assert f"Answer: {answer.replace('-', '−')}" in visible_text(note.cards()[0].answer())
         assert f"{data['decimals']} decimal places" in note["Format"]
 

@@ -15,7 +15,7 @@ import pytest
 from l13_assets import drills, rlhf_math
 from l13_assets.model import Lesson
 from l13_assets.verify import drills as check
-from l13_assets.verify.drills import check_drills, expected_values
+from l13_assets.verify.drills import check_drills, expected_values, recompute
 
 from deck_helpers import SOURCE, default_lesson
 
@@ -105,6 +105,13 @@ def test_every_drill_of_the_source_checks_out_one_fact_each() -> None:
 def test_exact_recomputation_reproduces_the_lessons_numbers(kind: str, inputs: dict[str, Any], decimals: int,
                                                              expected: dict[str, Any]) -> None:
     assert expected_values(kind, inputs, decimals) == expected
+
+
+def test_worked_values_carry_two_more_decimals_than_the_answer() -> None:
+    # β·log(0.5/0.75) = −0.04055…: with the log-ratio shown at 4 decimals (−0.4055) a learner would get
+    # −0.0406; shown at 6 (−0.405465) the solution leads to the answer.
+    answer, values = recompute("dpo_reward", {"pi": "0.5", "pi_ref": "0.75", "beta": "0.1"}, 4)
+    assert answer == "-0.0405" and values == {"log_ratio": "-0.405465", "reward": "-0.040547"}
 
 
 def test_a_value_exactly_on_a_rounding_tie_is_decided_by_exact_arithmetic() -> None:

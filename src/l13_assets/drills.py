@@ -44,6 +44,9 @@ LIMIT_MODES = ("small_tie", "large", "small_tie", "small")  # β-limit drills cy
 SMALL_BETA = 1e-9  # stands for β → 0⁺ in floats, with rewards shifted so the top one is 0 (no overflow)
 LARGE_BETA = 1e12  # stands for β → ∞: exp(R/β) = 1 within 1e-11
 TIE_MARGIN = 1e-6
+# Worked values carry this many more decimals than the answer, so a learner who follows the solution with
+# its rounded numbers lands on the answer (a value at the answer's decimals could be off in its last digit).
+GUARD = 2
 ATTEMPTS = 200  # draws per drill before the spec is declared unable to give a clean drill
 FRESH_ATTEMPTS = 20  # draws spent looking for inputs not used by an earlier drill of the same kind
 EXHAUSTED = "<exhausted>"  # marks a kind's seen-set once a fresh draw was not found
@@ -67,7 +70,7 @@ class Drill:
     inputs: Values  # what the question states (and which quantity it asks for)
     decimals: int
     answer: str  # exactly what the learner types, e.g. "0.9172" or "-0.0693"
-    values: Values  # every number the worked solution shows, rounded to `decimals`
+    values: Values  # every number the worked solution shows, rounded to `decimals` + GUARD
 
     @property
     def answer_format(self) -> str:
@@ -118,8 +121,8 @@ def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, 
     maker = _MAKERS[kind]
     for attempt in range(ATTEMPTS):
         inputs, raw, answer_key = maker(rng, spec, number, lesson)
-        numbers = list(_numbers(raw))
-        if any(_near_tie(v, spec.decimals) for v in numbers):
+        answer_raw = _pick(raw, answer_key)
+        if _near_tie(answer_raw, spec.decimals) or any(_near_tie(v, spec.decimals + GUARD) for v in _numbers(raw)):
             continue
         key = json.dumps(inputs, sort_keys=True)
         if key in seen and attempt < FRESH_ATTEMPTS and EXHAUSTED not in seen:
@@ -127,18 +130,18 @@ def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, 
         if key in seen:  # the spec has no fresh inputs left: stop looking for them (keeps generation linear)
             seen.add(EXHAUSTED)
         seen.add(key)
-        values = {name: _rounded(v, spec.decimals) for name, v in raw.items()}
-        answer = _pick(values, answer_key)
+        values = {name: _rounded(v, spec.decimals + GUARD) for name, v in raw.items()}
+        answer = _rounded(answer_raw, spec.decimals)
         return Drill(drill_id(kind, number), kind, number, inputs, spec.decimals, answer, values)
     raise DrillSpecError(kind, "decimals", f"no inputs from this spec give drill {number} an answer away from a "
                          f"rounding tie at {spec.decimals} decimals after {ATTEMPTS} draws, expected a wider grid")
 
 
-def _pick(values: Values, key: str) -> str:
+def _pick(values: dict[str, Any], key: str) -> Any:
     """``"pi_star"`` or ``"pi_star.2"`` (the second entry of a list)."""
     name, _, index = key.partition(".")
     value = values[name]
-    return str(value[int(index) - 1] if index else value)
+    return value[int(index) - 1] if index else value
 
 
 def _numbers(raw: dict[str, Any]) -> list[float]:

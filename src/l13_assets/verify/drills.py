@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from .. import rlhf_math
-from ..drills import Drill, DrillSpecError, generate
+from ..drills import GUARD, Drill, DrillSpecError, generate
 from ..model import Lesson
 from .facts import Fact
 
@@ -50,8 +50,7 @@ def check_one(drill: Drill) -> Fact:
     claim = f"{drill.id}: {drill.answer}"
     try:
         data = json.loads(drill.data)
-        expected = expected_values(data["kind"], data["inputs"], data["decimals"])
-        answer = answer_of(data["kind"], data["inputs"], expected)
+        answer, expected = recompute(data["kind"], data["inputs"], data["decimals"])
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         return Fact("drill", path, claim, "", False, f"{drill.id}: cannot recompute from Data ({error!r})")
     problems = [f"{name} shows {data['values'].get(name)}, exact value rounds to {value}"
@@ -65,22 +64,36 @@ def check_one(drill: Drill) -> Fact:
     return Fact("drill", path, claim, answer, not problems, detail)
 
 
-def answer_of(kind: str, inputs: dict[str, Any], values: dict[str, Any]) -> str:
+def recompute(kind: str, inputs: dict[str, Any], decimals: int) -> tuple[str, dict[str, Any]]:
+    """The type-in answer at ``decimals`` and every worked value at ``decimals + GUARD``, from the inputs."""
+    name, index = answer_term(kind, inputs)
+    terms, values = _terms_and_values(kind, inputs, decimals + GUARD)
+    answer = _decide(terms[name] if index is None else terms[name][index], decimals)
+    if answer is None:
+        exact = _COMPUTE[kind](inputs, rlhf_math.exact())
+        answer = _decide_exact(exact[name] if index is None else exact[name][index], decimals)
+    return str(answer), values
+
+
+def answer_term(kind: str, inputs: dict[str, Any]) -> tuple[str, int | None]:
+    """Which computed value the question asks for: a name, and a 0-based index into a list value."""
     if kind in ("optimal_policy_two", "optimal_policy_three"):
         quantity = inputs["quantity"]
         if quantity == "z":
-            return str(values["z"])
-        name = {"pi_star": "pi_star", "weight": "weights"}[quantity]
-        return str(values[name][inputs["response"] - 1])
+            return "z", None
+        return {"pi_star": "pi_star", "weight": "weights"}[quantity], inputs["response"] - 1
     if kind == "beta_limits":
-        return str(values["limit_policy"][inputs["response"] - 1])
-    key = {"kl": "kl", "bradley_terry": "probability", "dpo_reward": "reward",
-           "win_rate_interval": inputs.get("bound", "")}[kind]
-    return str(values[key])
+        return "limit_policy", inputs["response"] - 1
+    return {"kl": "kl", "bradley_terry": "probability", "dpo_reward": "reward",
+            "win_rate_interval": inputs.get("bound", "")}[kind], None
 
 
 def expected_values(kind: str, inputs: dict[str, Any], decimals: int) -> dict[str, Any]:
-    """Every value a drill of this kind shows, recomputed from its inputs and rounded exactly."""
+    """Every value a drill of this kind shows, recomputed from its inputs and rounded exactly to ``decimals``."""
+    return _terms_and_values(kind, inputs, decimals)[1]
+
+
+def _terms_and_values(kind: str, inputs: dict[str, Any], decimals: int) -> tuple[dict[str, Term], dict[str, Any]]:
     compute = _COMPUTE[kind]
     fast = compute(inputs, _interval_ops())
     exact: dict[str, Term] | None = None
@@ -91,7 +104,7 @@ def expected_values(kind: str, inputs: dict[str, Any], decimals: int) -> dict[st
             exact = exact or compute(inputs, rlhf_math.exact())
             decided = _decide_exact(exact[name], decimals)
         out[name] = decided
-    return out
+    return fast, out
 
 
 # ---- the computations, written once for both backends -------------------------------------------------
