@@ -79,11 +79,14 @@ def notes_history_path(source: Path) -> Path:
 
 def check(source_path: Path, timer: Timer) -> tuple[Source, Report]:
     """Load and verify. Returns (source, report); raises UserError on a source that does not load."""
-    from . import loader, verify
+    from . import verify
+
+    symbolic = verify.start_symbolic()
+    from . import loader
 
     raw = read_source(source_path)
     source = timer.step("load", lambda: loader.parse(raw, str(source_path)), lambda _: f"loaded {source_path}")
-    report = timer.step("verify", lambda: verify.run(source), lambda r: f"verified {len(r.facts)} facts")
+    report = timer.step("verify", lambda: verify.run(source, symbolic), lambda r: f"verified {len(r.facts)} facts")
     return source, report
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -38,6 +39,8 @@ def exact() -> Ops:
     import sympy as sp
 
     def number(value: object) -> Term:
+        if isinstance(value, Fraction):
+            return sp.Rational(value.numerator, value.denominator)
         return sp.Rational(str(value))
 
     def xlogy(x: Term, y: Term) -> Term:
@@ -61,6 +64,8 @@ def precise() -> Ops:
     context.dps = PRECISE_DIGITS
 
     def number(value: object) -> Term:
+        if isinstance(value, Fraction):
+            return context.mpf(value.numerator) / value.denominator
         return context.mpf(str(value))
 
     def xlogy(x: Term, y: Term) -> Term:
@@ -81,7 +86,7 @@ def vector() -> Ops:
         return out
 
     def number(value: object) -> Term:
-        return float(str(value))
+        return float(value) if isinstance(value, Fraction) else float(str(value))
 
     return Ops(exp=np.exp, log=np.log, sqrt=np.sqrt, xlogy=xlogy, number=number)
 

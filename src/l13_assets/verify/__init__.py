@@ -7,14 +7,18 @@ of the claim, which the report turns into ``file:line:col`` problems.
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import Problem
-from ..loader import Source
 from ..yaml_reader import dotted
 from .facts import Fact
+
+if TYPE_CHECKING:
+    from ..loader import Source
+    from .symbolic import Symbolic
 
 
 @dataclass(frozen=True)
@@ -41,19 +45,26 @@ class Report:
         return f"; computed from {named}"
 
 
-def _facts(source: Source) -> Iterator[Fact]:
-    from . import identities, numbers, rules, style
+def start_symbolic() -> Callable[[], Symbolic]:
+    """Begin the source-independent sympy work (its import and the proofs: most of check's time) on the
+    other core; call this before loading the source and pass the result to ``run``."""
+    from .background import in_background
+    from .symbolic import symbolic
+
+    return in_background(symbolic, worthwhile="sympy" not in sys.modules)
+
+
+def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
+    from . import drills, identities, numbers, rules, style
 
     lesson = source.lesson
     yield from numbers.number_facts(lesson)
-    yield from identities.run(lesson)
     yield from rules.run(lesson)
     yield from style.run(lesson)
-    # The drill checks arrive with the deck; until then there is nothing to check there.
-    if importlib.util.find_spec("l13_assets.verify.drills") is not None:
-        drills = importlib.import_module("l13_assets.verify.drills")
-        yield from drills.check_drills(lesson)
+    yield from drills.check_drills(lesson)
+    yield from identities.run(lesson, symbolic())
 
 
-def run(source: Source) -> Report:
-    return Report(tuple(_facts(source)), source)
+def run(source: Source, symbolic: Callable[[], Symbolic] | None = None) -> Report:
+    """Every check on ``source``; a failing check is a failed Fact, never an exception."""
+    return Report(tuple(_facts(source, symbolic or start_symbolic())), source)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import rlhf_math as rm
-from ..model import Finding, Lesson, Measured, RunHealth
+from ..model import Finding, Lesson, Measured, Rule, RunHealth
 from ..yaml_reader import Path
 from .facts import Fact
 
@@ -22,9 +22,8 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {">": operator.gt, ">=": operator.
                                                 "<=": operator.le}
 
 
-def quantities(measured: Measured, health: RunHealth) -> dict[str, Any]:
-    """The rule quantities a finding's measurements determine, computed exactly."""
-    ops = rm.exact()
+def quantities(measured: Measured, health: RunHealth, ops: rm.Ops) -> dict[str, Any]:
+    """The rule quantities a finding's measurements determine, computed with the ``ops`` backend."""
     out: dict[str, Any] = {}
     if measured.kl_nats is not None:
         out["kl_nats"] = ops.number(measured.kl_nats)
@@ -39,7 +38,7 @@ def quantities(measured: Measured, health: RunHealth) -> dict[str, Any]:
 
 def derive_verdict(measured: Measured, health: RunHealth) -> tuple[str, list[str], set[str]]:
     """('working' | 'fix' | 'undecided', reasons, instruments used) under the run-health rules."""
-    values = quantities(measured, health)
+    values = quantities(measured, health, rm.precise())
     reasons: list[str] = []
     used: set[str] = set()
     verdict = "working"
@@ -51,11 +50,23 @@ def derive_verdict(measured: Measured, health: RunHealth) -> tuple[str, list[str
             continue
         used.add(rule.instrument)
         value = values[rule.quantity]
-        passed = bool(_OPS[rule.op](value, rm.exact().number(rule.value)))
+        passed = _passes(rule, value, measured, health)
         reasons.append(f"{rule.id}: {rule.quantity} = {float(value):.4g} {rule.op} {rule.value} is {passed}")
         if not passed:
             verdict = "fix"
     return verdict, reasons, used
+
+
+def _passes(rule: Rule, value: Any, measured: Measured, health: RunHealth) -> bool:
+    """The rule's comparison, on a value known to 50 digits; one within 10^-40 of the threshold (a
+    measurement equal to it, say) is recomputed and compared exactly with sympy."""
+    precise = rm.precise()
+    bound = precise.number(rule.value)
+    if abs(value - bound) > precise.number("1e-40"):
+        return bool(_OPS[rule.op](value, bound))
+    exact = rm.exact()
+    difference = quantities(measured, health, exact)[rule.quantity] - exact.number(rule.value)
+    return bool(_OPS[rule.op](difference, 0))
 
 
 def finding_facts(lesson: Lesson) -> Iterator[Fact]:
