@@ -48,7 +48,7 @@ class Report:
 def start_symbolic() -> Callable[[], Symbolic]:
     """Begin the source-independent sympy work (its import and the proofs: most of check's time) on the
     other core; call this before loading the source and pass the result to ``run``."""
-    from .background import in_background
+    from ..background import in_background
     from .symbolic import symbolic
 
     return in_background(symbolic, worthwhile="sympy" not in sys.modules)
