@@ -142,7 +142,7 @@ def test_bad_source_leaves_the_previous_outputs(built: tuple[Path, Path], tmp_pa
 def test_concurrent_build_is_refused(built: tuple[Path, Path]) -> None:
     source, out = built
     with open(out.parent / f".{out.name}.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.lockf(lock, fcntl.LOCK_EX)
         result = build(source, out, "--force")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

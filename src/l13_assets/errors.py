@@ -37,6 +37,9 @@ class UserError(Exception):
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
 
+    def __reduce__(self) -> tuple[type[UserError], tuple[list[Problem]]]:
+        return (UserError, (self.problems,))  # so a worker process can hand it back intact
+
     @classmethod
     def plain(cls, file: str, message: str) -> UserError:
         return cls([Problem(file, 0, 0, "", message)])

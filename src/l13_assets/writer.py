@@ -64,8 +64,10 @@ def locked(out: Path) -> Iterator[None]:
         raise fail(out.parent, error, "create the build lock") from None
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            # A POSIX record lock, not flock: it belongs to this process alone, so a forked worker never
+            # inherits it and a killed build releases it at once.
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise UserError.plain(str(out), f"another build is writing this folder ({holder}), expected to be "
