@@ -8,13 +8,10 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from l13_assets.builders import Context, deck, figures
+from l13_assets.builders import Context, deck
 from l13_assets.loader import load
 from l13_assets.model import Lesson
 
@@ -22,19 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "source" / "l13.yaml"
 HISTORY = SOURCE.with_name("l13.notes.json")
 
-_render = figures.render
-
-
-@cache
-def _cached_render(lesson: Lesson, figure_id: str, fmt: str) -> bytes:
-    return _render(lesson, figure_id, fmt)
-
-
-@pytest.fixture(autouse=True)
-def fast_figures(monkeypatch: pytest.MonkeyPatch) -> None:
-    """matplotlib takes about a second per figure; the same lesson gives the same bytes (the figures'
-    contract), so the deck tests draw each lesson's figures once."""
-    monkeypatch.setattr(figures, "render", _cached_render)
+# The figures module remembers its renders per lesson value, so the deck tests draw each lesson's figures once.
 
 
 def copy_source(folder: Path, *, with_history: bool = False) -> Path:

@@ -31,15 +31,12 @@ from deck_helpers import (
     copy_source,
     default_lesson,
     edit_source,
-    fast_figures,
     import_apkg,
     math_spans,
     notes_by_stable_id,
     schedule_state,
     visible_text,
 )
-
-__all__ = ["fast_figures"]  # the autouse fixture, imported so pytest applies it here
 
 SUB_DECKS = ["L13 RLHF::Concepts", "L13 RLHF::Drills", "L13 RLHF::Diagnostics"]
 

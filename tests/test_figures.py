@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 
 from l13_assets.builders import Context, builder
-from l13_assets.builders.figures import curve_gid, figure, figure_ids, plain_number, render, render_formats
+from l13_assets.builders.figures import (
+    curve_gid,
+    figure,
+    figure_ids,
+    forget_renders,
+    plain_number,
+    render,
+    render_formats,
+)
 from l13_assets.loader import Source, load
 from l13_assets.model import Example, Lesson
 
@@ -224,15 +232,47 @@ def test_text_is_house_style(figures: dict[str, Any]) -> None:
         assert not {"—", "–"} & set(joined)
 
 
+def fresh(lesson: Lesson, figure_id: str, fmt: str, **size: float) -> bytes:
+    """A render drawn now, not the process's remembered one."""
+    forget_renders()
+    return render(lesson, figure_id, fmt, **size)
+
+
 @pytest.mark.parametrize("fmt", ["svg", "png"])
 def test_two_renders_are_byte_identical(lesson: Lesson, fmt: str) -> None:
     for figure_id in figure_ids(lesson):
-        assert render(lesson, figure_id, fmt) == render(lesson, figure_id, fmt)
+        assert fresh(lesson, figure_id, fmt) == fresh(lesson, figure_id, fmt)
 
 
 def test_one_drawing_saved_twice_gives_the_bytes_of_separate_renders(lesson: Lesson) -> None:
+    forget_renders()
     both = render_formats(lesson, "fig-tradeoff", ("png", "svg"))
-    assert both == {fmt: render(lesson, "fig-tradeoff", fmt) for fmt in ("png", "svg")}
+    assert both == {fmt: fresh(lesson, "fig-tradeoff", fmt) for fmt in ("png", "svg")}
+
+
+def test_renders_are_remembered_per_lesson_value_and_arguments(lesson: Lesson,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from l13_assets.builders import figures as module
+
+    drawn: list[str] = []
+    real_draw = module._draw
+
+    def counted(lesson: Lesson, figure_id: str, width_in: float, height_in: float) -> Any:
+        drawn.append(figure_id)
+        return real_draw(lesson, figure_id, width_in, height_in)
+
+    monkeypatch.setattr(module, "_draw", counted)
+    forget_renders()
+    first = render_formats(lesson, "fig-tradeoff", ("svg", "png"))
+    assert render(lesson, "fig-tradeoff", "svg") is first["svg"] and len(drawn) == 1  # the deck's case
+    render(lesson, "fig-tradeoff", "svg", width_in=6.0, height_in=2.6)
+    assert len(drawn) == 2, "another size is another drawing"
+    # An edited lesson is another key, even though it is equal in everything the test does not change.
+    example = lesson.examples[0].model_copy(update={"name": "Edited example"})
+    edited = lesson.model_copy(update={"examples": (example, *lesson.examples[1:])})
+    svg = render(edited, "fig-tradeoff", "svg")
+    assert len(drawn) == 3 and "Edited example" in svg.decode() and svg != first["svg"]
+    assert render(lesson, "fig-tradeoff", "svg") is first["svg"]
 
 
 def test_another_hash_seed_in_another_process_gives_the_same_bytes(lesson: Lesson) -> None:

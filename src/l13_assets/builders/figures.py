@@ -2,6 +2,9 @@
 
 ``render(lesson, figure_id, fmt)`` is the pure entry point: the same lesson gives the same bytes (SVG or PNG),
 so the deck and the cheatsheet embed exactly the drawing the build writes, without reading the output folder.
+Its results are remembered for the process, keyed by the lesson's value and the arguments, so the deck
+reuses the figures builder's drawing; it assumes the caller has not changed rcParams outside ``RC`` (none
+does: the cheatsheet draws through ``figure``, which is not remembered).
 ``figure(...)`` returns the matplotlib ``Figure`` itself (its lines carry ids, see ``curve_gid``), for tests
 and for callers that want its artists; save it through ``render`` to get the reproducible settings.
 
@@ -85,6 +88,13 @@ RC: dict[RcKeyType, Any] = {
 }
 
 
+# The bytes of every render in this process, keyed by everything they depend on: the lesson's value (frozen
+# and hashable, so an edited lesson is another key), the figure, the size and the dpi; each key maps format
+# to bytes. Drawing is deterministic (fixed rcParams, no dates), so a remembered render is the render. Kept
+# to the few most recent keys: a build uses one lesson, tests a handful.
+_RENDERED: dict[tuple[Lesson, str, float, float, float], dict[str, bytes]] = {}
+RENDERED_MAX = 8
+
 # ----------------------------------------------------------------------------------------------------------
 # Public API
 
@@ -126,13 +136,31 @@ def render_formats(
     height_in: float = HEIGHT_IN,
     dpi: float = PNG_DPI,
 ) -> dict[str, bytes]:
-    """Several formats of one figure from one drawing (cheaper than one ``render`` each, same bytes)."""
+    """Several formats of one figure from one drawing (cheaper than one ``render`` each, same bytes).
+
+    Renders are remembered for the process (see ``_RENDERED``): the deck asks for the SVG the figures
+    builder has just drawn, and gets those bytes without drawing again."""
     for fmt in fmts:
         if fmt not in FORMATS:
             raise ValueError(f"figure format '{fmt}' is unknown, expected one of {', '.join(FORMATS)}")
-    with _style(width_in):
-        fig = _draw(lesson, figure_id, width_in, height_in)
-        return {fmt: _save(fig, fmt, dpi) for fmt in fmts}
+    key = (lesson, figure_id, float(width_in), float(height_in), float(dpi))
+    known = _RENDERED.get(key, {})
+    missing = [fmt for fmt in dict.fromkeys(fmts) if fmt not in known]
+    if missing:
+        with _style(width_in):
+            fig = _draw(lesson, figure_id, width_in, height_in)
+            drawn = {fmt: _save(fig, fmt, dpi) for fmt in missing}
+        known = {**known, **drawn}
+        _RENDERED.pop(key, None)
+        _RENDERED[key] = known  # most recent last
+        while len(_RENDERED) > RENDERED_MAX:
+            del _RENDERED[next(iter(_RENDERED))]
+    return {fmt: known[fmt] for fmt in fmts}
+
+
+def forget_renders() -> None:
+    """Empty the process's memo of renders (for benchmarks and tests that must time or compare fresh draws)."""
+    _RENDERED.clear()
 
 
 def build(ctx: Context) -> list[Output]:
