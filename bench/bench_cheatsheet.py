@@ -24,7 +24,6 @@ def main() -> None:
     started = time.perf_counter()
     import matplotlib.figure  # noqa: F401 - imports are excluded from the build time
     import reportlab.pdfgen.canvas  # noqa: F401
-    import svglib.svglib  # noqa: F401
 
     from l13_assets.builders import Context, cheatsheet, pdf_math
     from l13_assets.loader import load

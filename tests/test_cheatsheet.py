@@ -224,3 +224,19 @@ def test_overflow_is_an_error_naming_the_block(source: Source) -> None:
     assert "block 'pitfalls' does not fit" in message
     assert message.startswith("source/l13.yaml: pitfalls: ")
     assert "never shrunk" in message
+
+
+def test_skipping_unused_row_measurement_changes_no_formula(source: Source) -> None:
+    from l13_assets.builders import pdf_math
+
+    lesson = source.lesson
+    formulas = [lesson.objective.formula, lesson.optimal_policy.formula, lesson.optimal_policy.partition,
+                lesson.optimal_policy.max_value, lesson.bradley_terry.formula, lesson.bradley_terry.loss]
+    formulas += [v.formula for v in lesson.variants] + [s.formula for s in lesson.pipeline]
+    formulas += [r"\left(\frac{a}{b}\right) \Big[x\Big] \| y \|"]
+    ziamath = pdf_math._ziamath()
+    with pdf_math._glyph_floor(ziamath, 7.5):
+        plain = [ziamath.Latex(f, size=12).svg() for f in formulas]
+        with pdf_math._row_heights_only_when_used():
+            lazy = [ziamath.Latex(f, size=12).svg() for f in formulas]
+    assert lazy == plain

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,25 +84,54 @@ def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yam
 
 def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml") -> list[Sheet]:
     """The pages as laid out, overflow or not (for looking at a layout that does not fit yet)."""
-    pdf_fonts.map_svg_fonts()  # registers the fonts once, before any page uses them
+    pdf_fonts.register()  # once, before any page uses the fonts
     math = Typesetter(FORMULA_SIZE)
     geometries = [geometry(p) for p in papers]
     # one figure for every paper, so a page's bytes do not depend on which other papers were asked for
     figure_width = min(geometry(p).column_widths()[0] for p in PAPERS)
     figure = _figure_factory(lesson, figure_width)
     kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure)
-    return [_page(kit, g) for g in geometries]
+    with _binary_streams():
+        return [_page(kit, g) for g in geometries]
+
+
+@contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Compressed streams without reportlab's ASCII85 layer: a quarter smaller, and its pure-Python
+    encoder cost more than the rest of writing the file. ``rl_config.useA85`` is read while the canvas
+    writes, so it is set only around the pages."""
+    from reportlab import rl_config
+
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = saved
 
 
 def _figure_factory(lesson: Lesson, width: float) -> Callable[[float], Any]:
-    from .pdf_figure import figure_drawing, figure_svg
+    from reportlab.platypus import Flowable
 
-    drawing: list[Any] = []  # drawn once, placed on every paper's page
+    from .pdf_figure import figure_ops
+
+    recorded: list[Any] = []  # drawn once, placed on every paper's page
+
+    class Figure(Flowable):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.width, self.height = recorded[0].width, recorded[0].height
+
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            return self.width, self.height
+
+        def draw(self) -> None:
+            recorded[0].draw(self.canv, 0, 0)
 
     def make(avail_width: float) -> Any:
-        if not drawing:
-            drawing.append(figure_drawing(figure_svg(lesson, width, FIGURE_HEIGHT)))
-        return drawing[0]
+        if not recorded:
+            recorded.append(figure_ops(lesson, width, FIGURE_HEIGHT))
+        return Figure()
 
     return make
 

@@ -1,17 +1,24 @@
 """Display formulas for the cheatsheet: LaTeX typeset by ziamath (STIX Two Math), drawn as vectors.
 
-ziamath writes SVG 1.1 paths (``svg2 = False``; its SVG2 output renders garbled through svglib), svglib turns
-them into a reportlab Drawing, and an invisible copy of the formula as plain Unicode (text render mode 3,
-inside a ``/L13Formula`` marked-content span so tests can tell it apart) keeps the page searchable.
+ziamath lays a formula out and writes SVG 1.1 paths (``svg2 = False``: only ``path`` elements with absolute
+M, L, Q, Z commands and ``rect`` fraction bars). ``pdf_paths`` turns those straight into PDF path operators
+(quadratic segments raised to cubic, coordinates to 0.01 pt), once per formula per build; every page that
+shows the formula writes the same operator string. An invisible copy of the formula as plain Unicode (text
+render mode 3, inside a ``/L13Formula`` marked-content span so tests can tell it apart) keeps the page
+searchable.
 
-Sizes: ziamath works in px, svglib reads 1 px as 0.75 pt. No script is set below ``MIN_GLYPH_PT``: ziamath's
+Speed: ziamath measures every row twice (once without its stretchy operators, to size them), and the
+measuring recurses, so the cost doubles with each level of nesting. ``_row_heights_only_when_used`` skips
+that measurement for rows with no operator that would read it; the output is identical (a test compares
+the SVG of every formula in the source with and without it).
+
+Sizes: ziamath works in px, 1 px is 0.75 pt. No script is set below ``MIN_GLYPH_PT``: ziamath's
 ``minsizefraction`` floors every glyph size, and a formula is never scaled down to fit. A formula wider than
 its column is broken before a top-level ``+``, ``-`` or ``=``; if a piece is still too wide, that is an error.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,16 +29,19 @@ from ..errors import Problem
 
 MIN_GLYPH_PT = 5.6  # the sheet promises no glyph below 5.5 pt; keep a little room for rounding
 PX_PER_PT = 1 / 0.75
+PT_PER_PX = 0.75
 FORMULA_TAG = "L13Formula"
 CONTINUATION_INDENT = 14.0  # pt; a broken formula's later lines start here, as TeX aligns them
 
 
 @dataclass(frozen=True)
 class Line:
-    drawing: Any  # reportlab Drawing
+    paths: str  # PDF path operators drawing the formula, origin at the bottom left of its box, in pt
     width: float
     height: float
     text: str
+    origin: tuple[float, float] = (0.0, 0.0)  # where the typesetting origin (on the baseline) sits in the box
+    advance: float = 0.0  # where the next piece's origin goes, from this one's
 
 
 class FormulaTooWide(Exception):
@@ -53,22 +63,18 @@ class Typesetter:
         return self._cache[latex]
 
     def lines(self, latex: str, max_width: float, where: str, file: str) -> list[Line]:
-        """The formula in as few lines as fit ``max_width``; FormulaTooWide naming ``where`` otherwise."""
-        whole = self.line(latex)
-        if whole.width <= max_width:
-            return [whole]
-        pieces = top_level_pieces(latex)
-        lines: list[Line] = []
-        current = ""
+        """The formula in as few lines as fit ``max_width``; FormulaTooWide naming ``where`` otherwise.
+
+        Each top-level piece is typeset once and the lines are set from the pieces, so a formula costs the
+        same whether or not it breaks."""
+        pieces = [self.line(_continued(p, i > 0)) for i, p in enumerate(top_level_pieces(latex))]
+        groups: list[list[Line]] = [[]]
         for piece in pieces:
-            candidate = current + piece
-            indent = CONTINUATION_INDENT if lines else 0.0
-            if current and self.line(_continued(candidate, bool(lines))).width + indent > max_width:
-                lines.append(self.line(_continued(current, bool(lines))))
-                current = piece
-            else:
-                current = candidate
-        lines.append(self.line(_continued(current, bool(lines))))
+            indent = CONTINUATION_INDENT if len(groups) > 1 else 0.0
+            if groups[-1] and _joined(groups[-1] + [piece]).width + indent > max_width:
+                groups.append([])
+            groups[-1].append(piece)
+        lines = [_joined(group, latex if len(groups) == 1 else None) for group in groups]
         for i, line in enumerate(lines):
             limit = max_width - (CONTINUATION_INDENT if i else 0.0)
             if line.width > limit:
@@ -79,16 +85,97 @@ class Typesetter:
         return lines
 
     def _render(self, latex: str) -> Line:
-        from svglib.svglib import svg2rlg
-
         ziamath = _ziamath()
+        with _glyph_floor(ziamath, MIN_GLYPH_PT * PX_PER_PT), _row_heights_only_when_used():
+            math = ziamath.Latex(latex, size=self.size_pt * PX_PER_PT)
+            svg = math.svgxml()
+        paths, width, height, origin = pdf_paths(svg)
+        return Line(paths, width, height, latex_to_text(latex), origin, float(math.node.xadvance()) * PT_PER_PX)
 
-        with _glyph_floor(ziamath, MIN_GLYPH_PT * PX_PER_PT):
-            svg = ziamath.Latex(latex, size=self.size_pt * PX_PER_PT).svg()
-        drawing = svg2rlg(io.StringIO(svg))
-        if drawing is None:  # pragma: no cover - ziamath always writes valid SVG
-            raise RuntimeError(f"svglib could not read ziamath's SVG for {latex!r}")
-        return Line(drawing, float(drawing.width), float(drawing.height), latex_to_text(latex))
+
+def _joined(pieces: list[Line], latex: str | None = None) -> Line:
+    """Pieces set side by side on one baseline, each origin at the previous one's advance."""
+    if len(pieces) == 1:
+        return pieces[0]
+    x = 0.0
+    placed = []
+    for piece in pieces:
+        placed.append((x, piece))
+        x += piece.advance
+    left = min(px - p.origin[0] for px, p in placed)
+    right = max(px - p.origin[0] + p.width for px, p in placed)
+    above = max(p.height - p.origin[1] for p in pieces)
+    below = max(p.origin[1] for p in pieces)
+    paths = "\n".join(f"q 1 0 0 1 {_n(px - p.origin[0] - left)} {_n(below - p.origin[1])} cm\n{p.paths}\nQ"
+                       for px, p in placed)
+    text = latex_to_text(latex) if latex is not None else " ".join(p.text for p in pieces)
+    return Line(paths, right - left, above + below, text, (-left, below), x)
+
+
+_NUMBER = re.compile(r"[MLQZ]|-?(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?")
+
+
+def pdf_paths(svg: Any) -> tuple[str, float, float, tuple[float, float]]:
+    """ziamath's SVG element as PDF fill operators in pt (y up, origin at the box's bottom left), with the
+    box's width and height in pt and where the typesetting origin (0, 0) falls in the box."""
+    min_x, min_y, _, view_height = (float(v) for v in svg.get("viewBox").split())
+    width, height = float(svg.get("width")), float(svg.get("height"))
+    if abs(height - view_height) > 1e-6:  # pragma: no cover - ziamath's view box is its size
+        raise RuntimeError("ziamath wrote a scaled view box")
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        return (x - min_x) * PT_PER_PX, (height - (y - min_y)) * PT_PER_PX
+
+    out: list[str] = ["0 g"]
+    for element in svg.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "rect":
+            x, y = point(float(element.get("x")), float(element.get("y")) + float(element.get("height")))
+            out.append(f"{_n(x)} {_n(y)} {_n(float(element.get('width')) * PT_PER_PX)} "
+                       f"{_n(float(element.get('height')) * PT_PER_PX)} re f")
+        elif tag == "path":
+            out.append(_path_ops(element.get("d"), point) + " f")
+        elif tag != "svg":  # pragma: no cover - ziamath's SVG 1.1 output has no other elements
+            raise RuntimeError(f"ziamath wrote an unexpected SVG element <{tag}>")
+    return "\n".join(out), width * PT_PER_PX, height * PT_PER_PX, point(0.0, 0.0)
+
+
+def _path_ops(d: str, point: Any) -> str:
+    tokens = _NUMBER.findall(d)
+    ops: list[str] = []
+    current = (0.0, 0.0)
+    i = 0
+    while i < len(tokens):
+        command = tokens[i]
+        if command == "Z":
+            ops.append("h")
+            i += 1
+            continue
+        count = {"M": 2, "L": 2, "Q": 4}[command]
+        values = [float(v) for v in tokens[i + 1:i + 1 + count]]
+        i += 1 + count
+        if command == "Q":  # quadratic to cubic: control points two thirds of the way to the quadratic's
+            qx, qy = point(values[0], values[1])
+            ex, ey = point(values[2], values[3])
+            sx, sy = current
+            c1 = (sx + 2 / 3 * (qx - sx), sy + 2 / 3 * (qy - sy))
+            c2 = (ex + 2 / 3 * (qx - ex), ey + 2 / 3 * (qy - ey))
+            ops.append(f"{_n(c1[0])} {_n(c1[1])} {_n(c2[0])} {_n(c2[1])} {_n(ex)} {_n(ey)} c")
+            current = (ex, ey)
+        else:
+            current = point(values[0], values[1])
+            ops.append(f"{_n(current[0])} {_n(current[1])} {'m' if command == 'M' else 'l'}")
+    return " ".join(ops)
+
+
+def _n(value: float) -> str:
+    """A coordinate to 0.01 pt, as short as it goes: 12.5, 3, -0.25."""
+    text = f"{value:.2f}"
+    if text[-1] == "0":
+        text = text.rstrip("0").rstrip(".")
+        if text in ("-0", ""):
+            return "0"
+    return text
 
 
 def _ziamath() -> Any:
@@ -112,6 +199,36 @@ def _glyph_floor(ziamath: Any, floor_px: float) -> Iterator[None]:
         yield
     finally:
         ziamath.config.svg2, ziamath.config.minsizefraction = saved_svg2, saved_fraction
+
+
+@contextmanager
+def _row_heights_only_when_used() -> Iterator[None]:
+    """Skip ziamath's measuring pass for rows whose measured height nothing reads.
+
+    A row measures its children without their stretchy operators and passes that height down; only an
+    operator that is stretchy and has no explicit size (``minsize``/``maxsize``) reads it. A row with no
+    such operator anywhere below it gets (0, 0), which nothing reads."""
+    from ziamath import operators
+    from ziamath.nodes.mrow import Mrow
+    from ziamath.nodes.nodetools import elementtext
+
+    measure = Mrow._get_height_nostretch
+
+    def reads_row_height(mo: Any) -> bool:
+        params = operators.get_params(elementtext(mo), mo.get("form", "infix"))
+        params.update(mo.attrib)
+        return params.get("stretchy", "false") != "false" and not (mo.get("minsize") or mo.get("maxsize"))
+
+    def lazy(self: Any, line: list[Any], **kwargs: Any) -> tuple[float, float]:
+        if any(reads_row_height(e) for child in line for e in child.iter() if e.tag.rsplit("}", 1)[-1] == "mo"):
+            return measure(self, line, **kwargs)
+        return 0.0, 0.0
+
+    setattr(Mrow, "_get_height_nostretch", lazy)  # noqa: B010 - mypy forbids assigning to a method
+    try:
+        yield
+    finally:
+        setattr(Mrow, "_get_height_nostretch", measure)  # noqa: B010
 
 
 _BASESIZE: list[float] = []
@@ -241,7 +358,6 @@ def _group(text: str) -> str:
 
 def formula_flowable(lines: list[Line], *, font: str, text_size: float) -> Any:
     """A flowable drawing ``lines`` one under the other, each with its invisible text copy."""
-    from reportlab.graphics import renderPDF
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Flowable
 
@@ -262,7 +378,7 @@ def formula_flowable(lines: list[Line], *, font: str, text_size: float) -> Any:
             for i, line in enumerate(lines):
                 x = CONTINUATION_INDENT if i else 0.0
                 top -= line.height
-                renderPDF.draw(line.drawing, canvas, x, top)
+                canvas.addLiteral(f"q 1 0 0 1 {_n(x)} {_n(top)} cm\n{line.paths}\nQ")
                 natural = stringWidth(line.text, font, text_size)
                 canvas.addLiteral(f"/{FORMULA_TAG} BMC")
                 text = canvas.beginText()
