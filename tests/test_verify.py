@@ -169,3 +169,20 @@ def test_finding_e_is_working_only_with_enough_comparisons() -> None:
     too_few = finding.measured.model_copy(update={"n": 200})
     verdict, reasons, _ = derive_verdict(too_few, health)
     assert verdict == "fix" and "win_rate_low = 0.481" in reasons[0]
+
+
+def test_a_value_exactly_halfway_must_be_stated_with_one_more_decimal() -> None:
+    """0.45 is neither 0.4 nor 0.5 at one decimal: the source must say 0.45 (or 0.4500)."""
+    anchor = "    sft_expected_reward: 0.4500\n"
+    for shown in ("0.4", "0.5"):
+        problems = check(TEXT.replace(anchor, f"    sft_expected_reward: {shown}\n"))
+        assert len(problems) == 1
+        assert problems[0].startswith(f"l13.yaml:{line_of(anchor)}:26: examples[1].sft_expected_reward: [number] "
+                                      "the exact value 9/20 lies halfway at the stated 1 decimal places")
+
+
+def test_huge_values_are_compared_not_crashed_on() -> None:
+    from l13_assets.verify.numbers import claim
+
+    fact = claim("number", ("examples", 0, "z"), Decimal("1.0000"), lambda ops: ops.exp(ops.number(100)))
+    assert not fact.ok and "computed 2.6881171e+43" in fact.detail

@@ -1,11 +1,11 @@
 """The lesson's mathematics, written once.
 
-Every formula here is used three ways: exactly, with sympy, for symbolic proofs and limits; with mpmath
-at 50 significant digits, to check stated numbers and drill answers at their rounding; and numerically,
-vectorised with numpy over an array of β values, by the figures. The functions take plain
+Every formula here is used three ways: exactly, with sympy, for symbolic proofs and limits; on mpmath's
+interval arithmetic, to decide how stated numbers and drill answers round (``verify.rounding``); and
+numerically, vectorised with numpy over an array of β values, by the figures. The functions take plain
 sequences of per-response terms and an ``Ops`` backend, so the same lines of code serve both: with
-``exact()`` a term is a sympy expression, with ``precise()`` an mpmath number, with ``vector()`` a numpy
-array (one entry per β).
+``exact()`` a term is a sympy expression, with ``vector()`` a numpy array (one entry per β), with
+``verify.rounding.interval_ops()`` an interval that encloses the exact value.
 
 Nothing here imports sympy or numpy at module load; each backend imports its library when first used.
 """
@@ -47,31 +47,6 @@ def exact() -> Ops:
         return sp.Integer(0) if x == 0 else x * sp.log(y)
 
     return Ops(exp=sp.exp, log=sp.log, sqrt=sp.sqrt, xlogy=xlogy, number=number)
-
-
-# Working precision of ``precise()``: results are within about 10^-45 of the exact value, far finer than
-# any rounding the source states; ``verify.numbers`` still falls back to sympy when a value lies that close
-# to a rounding boundary, so every verdict is the one exact arithmetic gives.
-PRECISE_DIGITS = 50
-
-
-@cache
-def precise() -> Ops:
-    """mpmath backend at PRECISE_DIGITS significant digits: exact inputs, ~100 times faster than sympy."""
-    import mpmath
-
-    context = mpmath.MPContext()
-    context.dps = PRECISE_DIGITS
-
-    def number(value: object) -> Term:
-        if isinstance(value, Fraction):
-            return context.mpf(value.numerator) / value.denominator
-        return context.mpf(str(value))
-
-    def xlogy(x: Term, y: Term) -> Term:
-        return context.zero if x == 0 else x * context.log(y)
-
-    return Ops(exp=context.exp, log=context.log, sqrt=context.sqrt, xlogy=xlogy, number=number)
 
 
 @cache

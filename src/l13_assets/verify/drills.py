@@ -4,16 +4,8 @@ The generator computes in floats; this check reads only the drill's ``data`` (ki
 recomputes every shown value with the lesson's one implementation of the formulas (``rlhf_math``), then
 compares the rounded strings: the type-in answer, the answer recorded in Data, and each worked value.
 
-Why this is exact rounding although it is fast. Building a sympy expression per drill and calling evalf
-costs about 10 ms a drill (1,000 drills: over 10 s). Instead the same ``rlhf_math`` formulas run on
-mpmath's interval arithmetic (``mpmath.iv``, shipped with sympy) at 100 bits: every input is the exact
-rational it is written as, enclosed in an interval, and every operation returns an interval guaranteed to
-contain the exact result. If both ends of a value's interval round to the same string at the stated
-decimals, that string is the exact value's rounding: a proof, not an estimate. Only when the interval
-straddles a rounding tie (width about 1e-29, so only for a value on or next to a tie) does the check fall
-back to the sympy expression from ``rlhf_math.exact()``: a rational result is rounded exactly as a
-fraction, anything else is evaluated with evalf at 60 and then 120 digits with a matching error margin;
-if even that cannot decide, the fact fails and says so. The β limits are rationals by the theorem
+The rounding is decided exactly and fast, on interval arithmetic with a sympy fallback (see ``rounding``);
+if even sympy cannot decide, the fact fails and says so. The β limits are rationals by the theorem
 (β → 0⁺: the top reward's responses share all mass in proportion to π_SFT; β → ∞: π_SFT) and are
 computed with exact fractions, independently of the floating-point limit the generator takes.
 """
@@ -21,18 +13,15 @@ computed with exact fractions, independently of the floating-point limit the gen
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from fractions import Fraction
-from functools import cache
 from typing import Any
 
 from .. import rlhf_math
 from ..drills import GUARD, Drill, DrillSpecError, generate
 from ..model import Lesson
 from .facts import Fact
-
-IV_BITS = 100
+from .rounding import UNDECIDABLE, ends, interval_ops, round_fraction, settle, settle_exact
 
 Term = Any  # an mpmath interval, a sympy expression, a Fraction or a bool
 
@@ -95,7 +84,7 @@ def expected_values(kind: str, inputs: dict[str, Any], decimals: int) -> dict[st
 
 def _terms_and_values(kind: str, inputs: dict[str, Any], decimals: int) -> tuple[dict[str, Term], dict[str, Any]]:
     compute = _COMPUTE[kind]
-    fast = compute(inputs, _interval_ops())
+    fast = compute(inputs, interval_ops())
     exact: dict[str, Term] | None = None
     out: dict[str, Any] = {}
     for name, value in fast.items():
@@ -182,23 +171,6 @@ class Above:
 # ---- deciding a rounded string ------------------------------------------------------------------------
 
 
-@cache
-def _interval_ops() -> rlhf_math.Ops:
-    import mpmath
-
-    iv = type(mpmath.iv)()  # a private context: setting its precision leaves mpmath.iv alone
-    iv.prec = IV_BITS
-
-    def number(value: object) -> Term:
-        exact = Fraction(str(value))
-        return iv.mpf(exact.numerator) / exact.denominator  # an enclosure of the exact rational
-
-    def xlogy(x: Term, y: Term) -> Term:
-        return x * iv.log(y)  # π* > 0 at every finite β, so no 0·log 0 term arises here
-
-    return rlhf_math.Ops(exp=iv.exp, log=iv.log, sqrt=iv.sqrt, xlogy=xlogy, number=number)
-
-
 def _decide(value: Term, decimals: int) -> Any:
     """The rounded string (or bool) if ``value`` settles it, else None."""
     if isinstance(value, list):
@@ -209,20 +181,11 @@ def _decide(value: Term, decimals: int) -> Any:
     if isinstance(value, Fraction):
         return round_fraction(value, decimals)
     if isinstance(value, Above):
-        (left_low, left_high), (right_low, right_high) = _ends(value.left), _ends(value.right)
+        (left_low, left_high), (right_low, right_high) = ends(value.left), ends(value.right)
         if left_low > right_high:
             return True
         return False if left_high <= right_low else None
-    low, high = _ends(value)
-    first, second = round_fraction(low, decimals), round_fraction(high, decimals)
-    return first if first == second else None
-
-
-def _ends(value: Term) -> tuple[Fraction, Fraction]:
-    from mpmath.libmp import to_rational
-
-    low, high = value._mpi_
-    return Fraction(*to_rational(low)), Fraction(*to_rational(high))
+    return settle(value, decimals)
 
 
 def _decide_exact(value: Term, decimals: int) -> Any:
@@ -232,28 +195,9 @@ def _decide_exact(value: Term, decimals: int) -> Any:
         import sympy as sp
 
         return bool(sp.simplify(value.left - value.right) > 0)
-    if isinstance(value, Fraction):
-        return _decide(value, decimals)
-    if value.is_Rational:
-        return round_fraction(Fraction(int(value.p), int(value.q)), decimals)
-    for digits in (60, 120):
-        approx = Fraction(str(value.evalf(digits)))
-        margin = (abs(approx) + 1) * Fraction(1, 10 ** (digits - 5))
-        low, high = round_fraction(approx - margin, decimals), round_fraction(approx + margin, decimals)
-        if low == high:
-            return low
-    return f"undecidable: {value} lies on a rounding tie at {decimals} decimals"
-
-
-def round_fraction(value: Fraction, decimals: int) -> str:
-    """Round half away from zero, never "-0.00" (as ``drills.round_half_up``, written independently)."""
-    scaled = abs(value) * 10**decimals
-    digits = str(math.floor(scaled + Fraction(1, 2)))
-    sign = "-" if value < 0 and digits.strip("0") else ""
-    if decimals == 0:
-        return sign + digits
-    digits = digits.rjust(decimals + 1, "0")
-    return f"{sign}{digits[:-decimals]}.{digits[-decimals:]}"
+    decided = settle_exact(value, decimals)
+    return f"undecidable: {value} lies on a rounding tie at {decimals} decimals" if decided == UNDECIDABLE \
+        else decided
 
 
 def _exact_decimal(value: Fraction) -> str:

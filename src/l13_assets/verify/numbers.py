@@ -3,72 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from .. import rlhf_math as rm
-from ..lesson_text import format_value
+from ..lesson_text import MINUS, format_value
 from ..model import Example, Lesson, WinRateInterval
 from ..yaml_reader import Path
 from .facts import Fact
+from .rounding import UNDECIDABLE, ends, exact_fraction, interval_ops, is_tie, settle, settle_exact
 
 
-def _unit(like: Decimal) -> Decimal:
-    """One unit in the last stated digit: 0.0001 for 0.9172."""
-    exponent = like.as_tuple().exponent
+def _places(stated: Decimal) -> int:
+    """How many decimals a stated number claims: 4 for 0.4000."""
+    exponent = stated.as_tuple().exponent
     assert isinstance(exponent, int), "stated numbers are finite"
-    return Decimal(1).scaleb(exponent)
-
-
-def _round(value: Decimal, like: Decimal) -> Decimal:
-    return value.quantize(_unit(like), rounding=ROUND_HALF_EVEN)
-
-
-def _decimal(value: Any) -> Decimal:
-    import sympy as sp
-
-    if isinstance(value, sp.Basic):
-        return Decimal(str(sp.N(value, 60)))
-    return Decimal(str(value))
-
-
-def _near_boundary(value: Decimal, like: Decimal) -> bool:
-    """True when ``value`` (known to ~10^-45) might round either way at the stated precision."""
-    half = _unit(like) / 2
-    boundary = _round(value, like) + (half if value > _round(value, like) else -half)
-    return abs(value - boundary) < Decimal("1e-40")
+    return max(0, -exponent)
 
 
 def claim(kind: str, path: Path, stated: Decimal | Sequence[Decimal],
           compute: Callable[[rm.Ops], Any], inputs: tuple[Path, ...] = ()) -> Fact:
     """Check a stated scalar or vector against ``compute``, the formula evaluated by an ``Ops`` backend.
 
-    The formula runs at 50 digits (mpmath); if a value is too close to a rounding boundary to decide, it
-    runs again with sympy, exactly. A failing vector points at its first wrong entry.
+    The formula runs on interval arithmetic; a value whose interval cannot tell its rounding runs again
+    with sympy, exactly (see ``rounding``). A value exactly halfway at the stated decimals is ambiguous and
+    fails, asking for one more decimal. A failing vector points at its first wrong entry.
     """
-    values = compute(rm.precise())
+    scalar = isinstance(stated, Decimal)
     scalars = (stated,) if isinstance(stated, Decimal) else tuple(stated)
-    got = [values] if isinstance(stated, Decimal) else list(values)
+    values = compute(interval_ops())
+    got = [values] if scalar else list(values)
     if len(got) != len(scalars):
         return Fact(kind, path, format_value(stated), f"{len(got)} values", False,
                     f"states {len(scalars)} values, expected {len(got)}", inputs)
-    decimals = [_decimal(v) for v in got]
-    if any(_near_boundary(d, s) for d, s in zip(decimals, scalars, strict=True)):
+    digits = [settle(v, _places(s)) for v, s in zip(got, scalars, strict=True)]
+    approximations = [_approximate(v) for v in got]
+    if None in digits:
         exact = compute(rm.exact())
-        decimals = [_decimal(v) for v in ([exact] if isinstance(stated, Decimal) else exact)]
-    computed = ", ".join(_short(d) for d in decimals)
-    computed = computed if isinstance(stated, Decimal) else f"({computed})"
-    for i, (d, s) in enumerate(zip(decimals, scalars, strict=True)):
-        if _round(d, s) != s:
-            where = path if isinstance(stated, Decimal) else (*path, i)
-            return Fact(kind, where, format_value(stated), computed, False,
-                        f"states {format_value(s)}, computed {_short(d)}, which is {format_value(_round(d, s))} "
+        exact_values = [exact] if scalar else list(exact)
+        for i, (value, s) in enumerate(zip(exact_values, scalars, strict=True)):
+            fraction = exact_fraction(value)
+            if digits[i] is None and fraction is not None and is_tie(fraction, _places(s)):
+                return Fact(kind, path if scalar else (*path, i), format_value(stated), str(fraction), False,
+                            f"the exact value {fraction} lies halfway at the stated {_places(s)} decimal places, "
+                            "expected the number stated with one more decimal", inputs)
+            if digits[i] is None:
+                digits[i] = settle_exact(value, _places(s))
+    computed = ", ".join(approximations) if scalar else "(" + ", ".join(approximations) + ")"
+    for i, (d, s) in enumerate(zip(digits, scalars, strict=True)):
+        if d != format(s, "f"):
+            shown = format_value(Decimal(d)) if d and d != UNDECIDABLE else str(d)
+            return Fact(kind, path if scalar else (*path, i), format_value(stated), computed, False,
+                        f"states {format_value(s)}, computed {approximations[i]}, which is {shown} "
                         "at the stated precision", inputs)
     return Fact(kind, path, format_value(stated), computed, True, "", inputs)
 
 
-def _short(value: Decimal) -> str:
-    return format_value(Decimal(f"{value:.8g}"))
+def _approximate(value: Any) -> str:
+    """A short decimal for messages: 8 significant digits of the interval's midpoint."""
+    low, high = ends(value)
+    text = f"{float((low + high) / 2):.8g}"
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def _inputs(ops: rm.Ops, *vectors: Sequence[Decimal]) -> list[list[Any]]:

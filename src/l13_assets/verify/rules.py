@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 from .. import rlhf_math as rm
 from ..model import Finding, Lesson, Measured, Rule, RunHealth
 from ..yaml_reader import Path
 from .facts import Fact
+from .rounding import ends, interval_ops
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt,
                                                 "<=": operator.le}
@@ -38,7 +40,7 @@ def quantities(measured: Measured, health: RunHealth, ops: rm.Ops) -> dict[str, 
 
 def derive_verdict(measured: Measured, health: RunHealth) -> tuple[str, list[str], set[str]]:
     """('working' | 'fix' | 'undecided', reasons, instruments used) under the run-health rules."""
-    values = quantities(measured, health, rm.precise())
+    values = quantities(measured, health, interval_ops())
     reasons: list[str] = []
     used: set[str] = set()
     verdict = "working"
@@ -51,22 +53,25 @@ def derive_verdict(measured: Measured, health: RunHealth) -> tuple[str, list[str
         used.add(rule.instrument)
         value = values[rule.quantity]
         passed = _passes(rule, value, measured, health)
-        reasons.append(f"{rule.id}: {rule.quantity} = {float(value):.4g} {rule.op} {rule.value} is {passed}")
+        low, high = ends(value)
+        shown = f"{float((low + high) / 2):.4g}"
+        reasons.append(f"{rule.id}: {rule.quantity} = {shown} {rule.op} {rule.value} is {passed}")
         if not passed:
             verdict = "fix"
     return verdict, reasons, used
 
 
 def _passes(rule: Rule, value: Any, measured: Measured, health: RunHealth) -> bool:
-    """The rule's comparison, on a value known to 50 digits; one within 10^-40 of the threshold (a
-    measurement equal to it, say) is recomputed and compared exactly with sympy."""
-    precise = rm.precise()
-    bound = precise.number(rule.value)
-    if abs(value - bound) > precise.number("1e-40"):
-        return bool(_OPS[rule.op](value, bound))
+    """The rule's comparison, decided on the value's interval; one the interval cannot decide (a
+    measurement equal to the threshold, say) is recomputed and compared exactly with sympy."""
+    low, high = ends(value)
+    threshold = Fraction(str(rule.value))
+    compare = _OPS[rule.op]
+    if compare(low, threshold) == compare(high, threshold):
+        return bool(compare(low, threshold))
     exact = rm.exact()
     difference = quantities(measured, health, exact)[rule.quantity] - exact.number(rule.value)
-    return bool(_OPS[rule.op](difference, 0))
+    return bool(compare(difference, 0))
 
 
 def finding_facts(lesson: Lesson) -> Iterator[Fact]:
