@@ -205,7 +205,7 @@ def instruments(kit: Kit, width: float) -> Block:
     ]
     return Block("instruments", [
         heading(rh.question, colour),
-        table(rows, [width * 0.66, width * 0.34], tint),
+        table(rows, [width * 0.61, width * 0.39], tint),
         _spacer(2),
         kit.para(rh.open_question, kit.styles.note),
     ])

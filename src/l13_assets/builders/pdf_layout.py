@@ -205,24 +205,33 @@ class Flow:
 
 
 def flow(canvas: Any, regions: Sequence[Region], blocks: Sequence[Block]) -> Flow:
-    """Pour the blocks, in order, through the regions' fixed frames; never scale anything.
+    """Pour the blocks, in order, through the regions' fixed frames; never scale or split a block.
 
-    A flowable that does not fit the rest of a frame is split if it can be (tables between rows, with the
-    header repeated; paragraphs between lines) and otherwise moved to the next frame. A heading moves with
-    the start of its block. What is left when the last frame is full is reported, not drawn elsewhere."""
+    Each block is kept whole in one frame: one that does not fit the rest of a frame starts the next.
+    A block taller than a whole frame, or one left when the last frame is full, is reported (with the
+    blocks after it), not drawn elsewhere."""
     from reportlab.platypus import Frame
 
     frames = [Frame(r.x, r.y, r.width, r.height, leftPadding=0, rightPadding=0, topPadding=0,
                     bottomPadding=0, showBoundary=0) for r in regions]
     current = 0
     for b, block in enumerate(blocks):
-        pending = list(block.flowables)
-        while pending:
-            if current == len(frames):
-                return Flow(_fills(regions, frames), tuple(x.name for x in blocks[b:]))
-            if not _pour(frames[current], pending, canvas):
-                current += 1
+        while current < len(frames) and not _room(frames[current], block):
+            current += 1
+        if current == len(frames) or not _pour(frames[current], list(block.flowables), canvas):
+            return Flow(_fills(regions, frames), tuple(x.name for x in blocks[b:]))
     return Flow(_fills(regions, frames), ())
+
+
+def _room(frame: Any, block: Block) -> bool:
+    """Whether the whole block fits what is left of the frame."""
+    width = frame._getAvailableWidth()
+    need = 0.0
+    for i, flowable in enumerate(block.flowables):
+        need += flowable.wrap(width, 10_000)[1] + flowable.getSpaceAfter()
+        if i or not frame._atTop:
+            need += flowable.getSpaceBefore()
+    return bool(frame._y - frame._y1p >= need - 1e-6)
 
 
 def _pour(frame: Any, pending: list[Any], canvas: Any) -> bool:
