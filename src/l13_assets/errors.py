@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Control characters shown escaped, so that one problem is always one line.
+_ONE_LINE = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]} | {0x0A: "\\n", 0x09: "\\t"}
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -23,7 +26,8 @@ class Problem:
         where = self.file
         if self.line:
             where += f":{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return text.translate(_ONE_LINE)  # a quoted key or value may hold a newline: keep one line each
 
     def as_json(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "column": self.column, "path": self.path,

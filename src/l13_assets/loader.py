@@ -62,7 +62,7 @@ def parse(raw: bytes, name: str) -> Source:
         problems += [_schema_problem(located, e) for e in errors
                      if not (e["type"] == "too_short" and tuple(e["loc"]) in deeper)]
         raise UserError(sorted(set(problems))) from None
-    problems += _id_problems(lesson, located)
+    problems += _id_problems(lesson, located) + _range_problems(lesson, located)
     if problems:
         raise UserError(sorted(set(problems)))
     return Source(lesson, located, hashlib.sha256(raw).hexdigest())
@@ -113,6 +113,14 @@ def _id_problems(lesson: Lesson, located: Located) -> list[Problem]:
                     except ValueError as error:
                         problems.append(located.problem((*path, name), str(error)))
     return problems
+
+
+def _range_problems(lesson: Lesson, located: Located) -> list[Problem]:
+    """The figures draw every example on one β axis, with the lesson's β marked: it must lie inside."""
+    low, high = lesson.figures.beta_range
+    return [located.problem(("examples", i, "beta"), f"β = {example.beta} lies outside figures.beta_range "
+                            f"[{low}, {high}], expected a β the figures can mark (or a wider range)")
+            for i, example in enumerate(lesson.examples) if not low < example.beta < high]
 
 
 def _dangling(target: str, kind: type[BaseModel], entries: dict[str, BaseModel]) -> str:

@@ -9,9 +9,9 @@ Checks that need only one value live here (ranges, sums); checks that relate ent
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -51,6 +51,38 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
+def _positive_step(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError(f"step {value}, expected a number greater than 0")
+    return value
+
+
+def _every_response_possible(values: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+    if any(v == 0 for v in values):
+        raise ValueError("π_SFT gives a response probability 0, expected every probability above 0 "
+                         "(a response π_SFT never produces cannot appear in π* either: leave it out)")
+    return values
+
+
+def _bounded(limit: int) -> Callable[[Decimal], Decimal]:
+    def check(value: Decimal) -> Decimal:
+        if abs(value) > limit:
+            raise ValueError(f"{value} is outside [−{limit}, {limit}], expected a value in that range "
+                             "(drills stay readable and their weights finite)")
+        return value
+
+    return check
+
+
+def _at_least(bound: str) -> Callable[[Decimal], Decimal]:
+    def check(value: Decimal) -> Decimal:
+        if value < Decimal(bound):
+            raise ValueError(f"β = {value}, expected at least {bound} in a drill")
+        return value
+
+    return check
+
+
 class LatexMark:
     """Marks a field as LaTeX (typeset math), so prose rules such as the minus sign do not apply to it."""
 
@@ -61,7 +93,8 @@ Latex = Annotated[str, AfterValidator(_nonempty), LATEX]
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Number = Annotated[Decimal, BeforeValidator(_number_from_int)]
 Probability = Annotated[Number, AfterValidator(_probability)]
-Distribution = Annotated[tuple[Probability, ...], Field(min_length=2), AfterValidator(_distribution)]
+Distribution = Annotated[tuple[Probability, ...], Field(min_length=2), AfterValidator(_distribution),
+                         AfterValidator(_every_response_possible)]
 Vector = Annotated[tuple[Number, ...], Field(min_length=2)]
 Beta = Annotated[Number, AfterValidator(_positive)]
 Refs = tuple[Id, ...]
@@ -278,7 +311,7 @@ class Grid(Strict):
 
     low: Number
     high: Number
-    step: Annotated[Number, AfterValidator(_positive)]
+    step: Annotated[Number, AfterValidator(_positive_step)]
 
     @model_validator(mode="after")
     def _ordered(self) -> Grid:
@@ -287,7 +320,10 @@ class Grid(Strict):
         return self
 
 
-Choices = Annotated[tuple[Number, ...], Field(min_length=1)]
+DrillReward = Annotated[Number, AfterValidator(_bounded(10))]
+DrillBeta = Annotated[Beta, AfterValidator(_at_least("0.05"))]
+Choices = Annotated[tuple[DrillReward, ...], Field(min_length=1)]
+DrillBetas = Annotated[tuple[DrillBeta, ...], Field(min_length=1)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Decimals = Annotated[int, Field(ge=0, le=10)]
 
@@ -297,7 +333,7 @@ class PolicyDrills(Strict):
     decimals: Decimals
     pi_sft: Grid
     reward: Choices
-    beta: Annotated[tuple[Beta, ...], Field(min_length=1)]
+    beta: DrillBetas
 
 
 class LimitDrills(Strict):
@@ -310,14 +346,14 @@ class LimitDrills(Strict):
 class PairDrills(Strict):
     count: Count
     decimals: Decimals
-    reward: Annotated[tuple[Number, ...], Field(min_length=2)]
+    reward: Annotated[tuple[DrillReward, ...], Field(min_length=2)]
 
 
 class DpoDrills(Strict):
     count: Count
     decimals: Decimals
     probability: Grid
-    beta: Annotated[tuple[Beta, ...], Field(min_length=1)]
+    beta: DrillBetas
 
 
 class IntervalDrills(Strict):
@@ -338,8 +374,13 @@ class DrillSpec(Strict):
     win_rate_interval: IntervalDrills
 
 
+# The drawings the figures builder knows; the source gives each one's title and alt text.
+FigureId = Literal["fig-policy-vs-beta", "fig-tradeoff"]
+FIGURE_IDS: tuple[str, ...] = get_args(FigureId)
+
+
 class Figure(Strict):
-    id: Id
+    id: FigureId
     title: Text
     alt: Text
 
@@ -347,6 +388,13 @@ class Figure(Strict):
 class Figures(Strict):
     beta_range: Annotated[tuple[Beta, Beta], AfterValidator(lambda r: r if r[0] < r[1] else _bad_range(r))]
     items: tuple[Figure, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _every_drawing_once(self) -> Figures:
+        ids = [item.id for item in self.items]
+        if sorted(ids) != sorted(FIGURE_IDS):
+            raise ValueError(f"items are {', '.join(ids)}, expected each of {', '.join(FIGURE_IDS)} once")
+        return self
 
 
 def _bad_range(r: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:

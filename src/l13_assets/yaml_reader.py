@@ -87,8 +87,14 @@ def read_yaml(raw: bytes, file: str) -> tuple[Located | None, list[Problem]]:
         what = " ".join(part for part in (error.context, error.problem) if part)
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         return None, [Problem(file, line, column, "", f"YAML syntax error: {what}, expected valid YAML")]
-    except yaml.YAMLError as error:  # reader errors: control characters and the like
-        return None, [Problem(file, 0, 0, "", f"YAML error: {error}, expected plain YAML text")]
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as a control character
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        message = f"character U+{error.character:04X} is not allowed ({error.reason}), expected printable text"
+        return None, [Problem(file, line, column, "", message)]
+    except yaml.YAMLError as error:
+        reason = " ".join(str(error).split())
+        return None, [Problem(file, 0, 0, "", f"YAML error: {reason}, expected valid YAML")]
     except RecursionError:
         return None, [Problem(file, 0, 0, "", f"nesting is too deep, expected at most {MAX_DEPTH} levels")]
     if root is None:
