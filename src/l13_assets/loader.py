@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import Problem, UserError
 from .lesson_text import PLACEHOLDER, entries_by_id, lookup
 from .model import Example, Figure, Instrument, Lesson, Reference, walk
+from .resources import read_source
 from .yaml_reader import Located, Path, dotted, read_yaml
 
 
@@ -39,12 +40,7 @@ class Source:
 
 def load(path: FsPath, *, display: str | None = None) -> Source:
     """Read and validate the source file; raise ``UserError`` with every problem found."""
-    name = display or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise UserError.plain(name, f"cannot read the source ({error.strerror}), expected a readable file") from None
-    return parse(raw, name)
+    return parse(read_source(path), display or str(path))
 
 
 def parse(raw: bytes, name: str) -> Source:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
-from .errors import Problem, UserError
+from .errors import UserError
+from .resources import notes_history_path, read_source
 
 if TYPE_CHECKING:
     from .builders import Context, Output
@@ -64,33 +65,39 @@ class Timer:
         return value
 
 
-def read_source(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise UserError.plain(str(path), f"cannot read the source ({error.strerror}), expected a readable "
-                              "YAML file (pass --source PATH)") from None
+@dataclass(frozen=True)
+class Inputs:
+    """What a build reads from beside the source, read once: the source and the deck's note history.
+    Everything downstream (loading, fingerprints, the manifest) uses these bytes, so a file saved halfway
+    through a build cannot make the manifest describe a source the outputs were not built from."""
+
+    raw: bytes
+    history: bytes | None
+
+    @classmethod
+    def read(cls, source: Path) -> Inputs:
+        history = notes_history_path(source)
+        try:
+            return cls(read_source(source), history.read_bytes() if history.exists() else None)
+        except OSError as error:
+            raise UserError.plain(str(history), f"cannot read the note history ({error.strerror}), "
+                                  "expected a readable file") from None
 
 
-def notes_history_path(source: Path) -> Path:
-    """The deck's note history, kept beside the source like a lock file."""
-    return source.with_name(source.stem + ".notes.json")
-
-
-def check(source_path: Path, timer: Timer) -> tuple[Source, Report]:
+def check(source_path: Path, timer: Timer, raw: bytes | None = None) -> tuple[Source, Report]:
     """Load and verify. Returns (source, report); raises UserError on a source that does not load."""
     from . import verify
 
     symbolic = verify.start_symbolic()
     from . import loader
 
-    raw = read_source(source_path)
+    raw = read_source(source_path) if raw is None else raw
     source = timer.step("load", lambda: loader.parse(raw, str(source_path)), lambda _: f"loaded {source_path}")
     report = timer.step("verify", lambda: verify.run(source, symbolic), lambda r: f"verified {len(r.facts)} facts")
     return source, report
 
 
-def _fingerprints(request: Request, raw: bytes) -> dict[str, str]:
+def _fingerprints(request: Request, inputs: Inputs) -> dict[str, str]:
     """Per requested builder, a hash of everything its bytes depend on: the tool version, the source, the
     deck's note history, the templates, and the options that change that builder's output.
 
@@ -101,9 +108,8 @@ def _fingerprints(request: Request, raw: bytes) -> dict[str, str]:
 
     common = hashlib.sha256()
     common.update(f"{__version__}\0".encode())
-    common.update(hashlib.sha256(raw).digest())
-    history = notes_history_path(request.source)
-    common.update(history.read_bytes() if history.exists() else b"-")
+    common.update(hashlib.sha256(inputs.raw).digest())
+    common.update(b"-" if inputs.history is None else hashlib.sha256(inputs.history).digest())
     for path in sorted(templates_dir().rglob("*")):
         if path.is_file():
             common.update(path.relative_to(templates_dir()).as_posix().encode() + b"\0" + path.read_bytes())
@@ -139,13 +145,13 @@ def _matches(out: Path, entry: dict[str, object]) -> bool:
         return False
 
 
-def _stale(request: Request, raw: bytes, manifest: dict[str, Any] | None) -> list[str]:
+def _stale(request: Request, inputs: Inputs, manifest: dict[str, Any] | None) -> list[str]:
     """The requested builders whose recorded inputs or outputs no longer match."""
     if request.force or manifest is None:
         return list(request.only)
     recorded = manifest.get("builders", {})
     files = {str(e["path"]): e for e in manifest.get("outputs", []) if isinstance(e, dict)}
-    prints = _fingerprints(request, raw)
+    prints = _fingerprints(request, inputs)
     stale = []
     for name in request.only:
         entry = recorded.get(name) if isinstance(recorded, dict) else None
@@ -161,21 +167,21 @@ def build(request: Request, progress: Progress) -> Result:
     result = Result()
     timer = Timer(progress, result.timings)
     with writer.locked(request.out):
-        raw = read_source(request.source)
+        inputs = Inputs.read(request.source)
         manifest = read_manifest(request.out)
-        stale = _stale(request, raw, manifest)
+        stale = _stale(request, inputs, manifest)
         if not stale:
             progress(f"up to date: {request.out} matches its manifest, nothing to do (--force rebuilds)")
             result.up_to_date = True
             result.outputs = list(manifest.get("outputs", [])) if manifest else []
             return result
-        source, report = check(request.source, timer)
+        source, report = check(request.source, timer, inputs.raw)
         if not report.ok:
             raise UserError(report.problems())
         result.facts_checked = len(report.facts)
         outputs = _run_builders(request, source, stale, timer)
         result.built = stale
-        _write(request, outputs, stale, manifest, report, result, timer)
+        _write(request, inputs, outputs, stale, manifest, report, result, timer)
     return result
 
 
@@ -210,7 +216,7 @@ def _built(name: str, files: list[Output]) -> str:
     return f"built {name} ({len(files)} files)"
 
 
-def _write(request: Request, produced: dict[str, list[Output]], stale: list[str],
+def _write(request: Request, inputs: Inputs, produced: dict[str, list[Output]], stale: list[str],
            manifest: dict[str, Any] | None, report: Report, result: Result, timer: Timer) -> None:
     from . import writer
 
@@ -232,18 +238,21 @@ def _write(request: Request, produced: dict[str, list[Output]], stale: list[str]
     entries = [_file_entry(n, d) for n, d in files.items()]
     entries += [old_entries[p] for p in sorted(keep - set(files)) if p in old_entries]
 
+    history = inputs.history
+    for output in beside:
+        if request.source.with_name(output.path) == notes_history_path(request.source):
+            history = output.data  # the outputs were built with this history: fingerprint that one
+
     def write() -> int:
         for output in beside:  # the note history first: see writer's docstring on crash order
             writer.write_file(request.source.with_name(output.path), output.data)
-        # Fingerprints are taken after the note history is written, since they include it.
-        raw = read_source(request.source)
-        prints = _fingerprints(request, raw)
+        prints = _fingerprints(request, Inputs(inputs.raw, history))
         for name in stale:
             builders[name]["inputs"] = prints[name]
         record = {
             "format": MANIFEST_FORMAT,
             "tool": {"name": "l13-assets", "version": __version__},
-            "source": {"name": request.source.name, "sha256": hashlib.sha256(raw).hexdigest()},
+            "source": {"name": request.source.name, "sha256": hashlib.sha256(inputs.raw).hexdigest()},
             "facts_checked": len(report.facts),
             "builders": dict(sorted(builders.items())),
             "outputs": sorted(entries, key=lambda e: str(e["path"])),
@@ -261,6 +270,3 @@ def _recorded_outputs(manifest: dict[str, Any] | None, name: str) -> list[str]:
     entry = builders.get(name, {}) if isinstance(builders, dict) else {}
     return list(entry.get("outputs", [])) if isinstance(entry, dict) else []
 
-
-def problems_json(problems: list[Problem]) -> list[dict[str, object]]:
-    return [p.as_json() for p in problems]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..loader import Source
@@ -40,7 +40,6 @@ class Context:
     source: Source
     source_path: Path  # the source file; the deck keeps its note history beside it
     papers: tuple[str, ...] = ("a4", "letter")
-    options: dict[str, object] = field(default_factory=dict)
 
 
 BuildFunction = Callable[[Context], list[Output]]
