@@ -46,7 +46,8 @@ def test_real_source_passes_with_every_kind_of_fact() -> None:
 # same interval to 3 decimals), and scenario settings are not claims: KL = 3 nats in finding (e) would still
 # be a working run.
 _CLAIM = re.compile(r"^(examples\[\d+\]\.(?!id|name)|beta_table\.rows\[\d+\]\.(pi_star|kl|expected_reward)"
-                    r"|bradley_terry\.gap_one_nat|win_rate_intervals\[\d+\]\.interval|best_of_n\.kl)")
+                    r"|bradley_terry\.gap_one_nat|win_rate_intervals\[\d+\]\.interval|best_of_n\.kl"
+                    r"|run_health\.confidence_z)")
 
 
 def _stated_numbers() -> list[tuple[str, int, int]]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from .model import Lesson, walk
 
 PLACEHOLDER = re.compile(r"\[\[([^\[\]]*)\]\]")
-_REFERENCE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.([a-z_]+)$")
+_REFERENCE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.([a-z_]+(?:\.[a-z_]+)*)$")
 _SCRIPT = re.compile(r"([_^])(\{[^{}]*\}|\w+)")
 MINUS = "\u2212"
 
@@ -48,15 +48,17 @@ def lookup(reference: str, entries: dict[str, BaseModel]) -> str:
     match = _REFERENCE.match(reference)
     if not match:
         raise ValueError(f"[[{reference}]] is not a reference, expected [[entry-id.field]]")
-    entry_id, name = match.groups()
+    entry_id, names = match.groups()
     if entry_id not in entries:
         raise ValueError(f"[[{reference}]] names no entry '{entry_id}', expected the id of an entry")
-    entry = entries[entry_id]
-    if name not in type(entry).model_fields:
-        raise ValueError(f"[[{reference}]]: entry '{entry_id}' has no field '{name}', "
-                         f"expected one of {', '.join(type(entry).model_fields)}")
+    value: object = entries[entry_id]
+    for name in names.split("."):
+        fields = list(type(value).model_fields) if isinstance(value, BaseModel) else []
+        if name not in fields:
+            raise ValueError(f"[[{reference}]]: '{name}' is not a field there, expected one of {', '.join(fields)}")
+        value = getattr(value, name)
     try:
-        return format_value(getattr(entry, name))
+        return format_value(value)
     except TypeError:
         raise ValueError(f"[[{reference}]] is not a number, expected a numeric field") from None
 

@@ -51,6 +51,12 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
+def _inside_unit_interval(value: Decimal) -> Decimal:
+    if not 0 < value < 1:
+        raise ValueError(f"{value}, expected a confidence level strictly between 0 and 1")
+    return value
+
+
 def _positive_step(value: Decimal) -> Decimal:
     if value <= 0:
         raise ValueError(f"step {value}, expected a number greater than 0")
@@ -255,6 +261,7 @@ class Rule(Strict):
 
 class RunHealth(Strict):
     question: Text
+    confidence_level: Annotated[Probability, AfterValidator(_inside_unit_interval)]
     confidence_z: Number
     rules: tuple[Rule, ...] = Field(min_length=1)
     open_question: Text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from .. import rlhf_math as rm
@@ -119,7 +120,31 @@ def _field(solve: Callable[[rm.Ops], rm.OptimalPolicy], name: str) -> Callable[[
     return lambda ops: getattr(solve(ops), name)
 
 
+def _two_sided_z(level: Decimal) -> Callable[[rm.Ops], Any]:
+    """z = √2·erfinv(level), the normal quantile of a two-sided interval. erfinv is not among the Ops'
+    functions: an enclosure comes from mpmath at 60 digits (error far below 10^-50), and sympy gives the
+    exact value when that enclosure cannot decide."""
+
+    def compute(ops: rm.Ops) -> Any:
+        if ops is rm.exact():
+            import sympy as sp
+
+            return sp.sqrt(2) * sp.erfinv(sp.Rational(str(level)))
+        import mpmath
+
+        context = mpmath.MPContext()
+        context.dps = 60
+        z = Fraction(str(context.sqrt(2) * context.erfinv(context.mpf(str(level)))))
+        radius = Fraction(1, 10**50)
+        return (z - radius, z + radius)
+
+    return compute
+
+
 def statistics_facts(lesson: Lesson) -> Iterator[Fact]:
+    health = lesson.run_health
+    yield claim("number", ("run_health", "confidence_z"), health.confidence_z, _two_sided_z(health.confidence_level),
+                (("run_health", "confidence_level"),))
     yield claim("number", ("bradley_terry", "gap_one_nat"), lesson.bradley_terry.gap_one_nat,
                 lambda ops: rm.bradley_terry(ops.number(1), ops.number(0), ops))
     z = lesson.run_health.confidence_z

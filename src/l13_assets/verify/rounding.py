@@ -42,9 +42,12 @@ def interval_ops() -> rlhf_math.Ops:
 
 
 def ends(value: Any) -> tuple[Fraction, Fraction]:
-    """The exact rational ends of an interval (or a plain number, both ends the same)."""
+    """The exact rational ends of an interval (a plain number has both ends the same; a pair of Fractions
+    is an enclosure already)."""
     if isinstance(value, int | Fraction):
         return Fraction(value), Fraction(value)
+    if isinstance(value, tuple):
+        return value[0], value[1]
     from mpmath.libmp import to_rational
 
     low, high = value._mpi_
