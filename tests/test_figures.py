@@ -250,6 +250,27 @@ def test_one_drawing_saved_twice_gives_the_bytes_of_separate_renders(lesson: Les
     assert both == {fmt: fresh(lesson, "fig-tradeoff", fmt) for fmt in ("png", "svg")}
 
 
+@pytest.mark.parametrize("size", [None, (4.0, 2.2)], ids=["default", "small"])
+def test_a_render_has_the_pixels_of_the_figure_it_returns(lesson: Lesson, size: tuple[float, float] | None) -> None:
+    """``render`` draws the minor ticks as one line of marks, ``figure`` as matplotlib's ticks: same pixels."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from l13_assets.builders import figures as module
+
+    kwargs = {} if size is None else {"width_in": size[0], "height_in": size[1]}
+    for figure_id in figure_ids(lesson):
+        fig = figure(lesson, figure_id, **kwargs)
+        with module._style(fig.get_figwidth()):
+            native = module._save(fig, "png", module.PNG_DPI)
+        rendered = fresh(lesson, figure_id, "png", **kwargs)
+        native_px, rendered_px = (np.asarray(Image.open(io.BytesIO(d))) for d in (native, rendered))
+        assert native_px.shape == rendered_px.shape
+        assert np.array_equal(native_px, rendered_px), f"{figure_id}: the minor tick marks moved"
+
+
 def test_renders_are_remembered_per_lesson_value_and_arguments(lesson: Lesson,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from l13_assets.builders import figures as module
@@ -257,9 +278,9 @@ def test_renders_are_remembered_per_lesson_value_and_arguments(lesson: Lesson,
     drawn: list[str] = []
     real_draw = module._draw
 
-    def counted(lesson: Lesson, figure_id: str, width_in: float, height_in: float) -> Any:
+    def counted(lesson: Lesson, figure_id: str, width_in: float, height_in: float, **options: Any) -> Any:
         drawn.append(figure_id)
-        return real_draw(lesson, figure_id, width_in, height_in)
+        return real_draw(lesson, figure_id, width_in, height_in, **options)
 
     monkeypatch.setattr(module, "_draw", counted)
     forget_renders()
