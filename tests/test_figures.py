@@ -271,6 +271,30 @@ def test_a_render_has_the_pixels_of_the_figure_it_returns(lesson: Lesson, size: 
         assert np.array_equal(native_px, rendered_px), f"{figure_id}: the minor tick marks moved"
 
 
+def test_the_png_has_the_pixels_matplotlib_saves(lesson: Lesson) -> None:
+    """Our PNG encoder (RGB, no filter) against matplotlib's own PNG of the same drawing: same pixels, opaque."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from l13_assets.builders import figures as module
+
+    for figure_id in figure_ids(lesson):
+        fig = figure(lesson, figure_id)
+        with module._style(fig.get_figwidth()):
+            ours = module._save(fig, "png", module.PNG_DPI)
+            theirs = io.BytesIO()
+            fig.savefig(theirs, format="png", dpi=module.PNG_DPI)
+        decoded = Image.open(io.BytesIO(ours))
+        decoded.load()  # checks every chunk's CRC and the zlib stream
+        reference = np.asarray(Image.open(theirs))
+        assert decoded.mode == "RGB" and decoded.info["dpi"] == pytest.approx((module.PNG_DPI,) * 2, abs=0.01)
+        assert (reference[:, :, 3] == 255).all(), "the figure is opaque: dropping alpha loses nothing"
+        assert np.array_equal(np.asarray(decoded), reference[:, :, :3])
+        assert len(ours) < 250_000
+
+
 def test_renders_are_remembered_per_lesson_value_and_arguments(lesson: Lesson,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from l13_assets.builders import figures as module
