@@ -43,17 +43,3 @@ def register() -> None:
     for bold, italic, name in ((0, 0, SANS), (1, 0, SANS_BOLD), (0, 1, SANS_ITALIC), (1, 1, SANS_BOLD_ITALIC)):
         addMapping(SANS, bold, italic, name)
     shapes.STATE_DEFAULTS["fontName"] = SANS
-
-
-def map_svg_fonts() -> None:
-    """Make svglib draw matplotlib's 'DejaVu Sans' text with the registered, embedded font."""
-    from svglib import fonts
-
-    variants = (("normal", "normal", SANS), ("bold", "normal", SANS_BOLD),
-                ("normal", "italic", SANS_ITALIC), ("bold", "italic", SANS_BOLD_ITALIC))
-    for weight, style, name in variants:
-        found, exact = fonts.find_font("DejaVu Sans", weight, style)
-        if found != name or not exact:
-            fonts.register_font("DejaVu Sans", os.path.join(font_dir(), _FILES[name]), weight, style, name)
-    # svglib registers the file again under our name, which resets the family's bold and italic mapping
-    register()
