@@ -272,7 +272,7 @@ def test_a_render_has_the_pixels_of_the_figure_it_returns(lesson: Lesson, size: 
 
 
 def test_the_png_has_the_pixels_matplotlib_saves(lesson: Lesson) -> None:
-    """Our PNG encoder (RGB, no filter) against matplotlib's own PNG of the same drawing: same pixels, opaque."""
+    """The RGB PNG we save against matplotlib's own RGBA PNG of the same drawing: same pixels, opaque."""
     import io
 
     import numpy as np
