@@ -7,17 +7,18 @@ Only click is imported at start-up: everything heavy is imported by the command 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import Problem, UserError
+from .errors import UserError
 
 BUILDERS = ("figures", "deck", "cheatsheet")  # mirrors builders.REGISTRY, which is not imported at start-up
 
@@ -52,7 +53,7 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
 
     start = time.perf_counter()
     timings: dict[str, float] = {}
-    with _user_errors(as_json, source):
+    with _user_errors(as_json):
         _, report = pipeline.check(source, pipeline.Timer(_progress(quiet or as_json), timings))
     if as_json:
         _emit_json(ok=report.ok, facts_checked=len(report.facts), failed=len(report.failures),
@@ -92,7 +93,7 @@ def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bo
     ordered = tuple(n for n in BUILDERS if n in names)
     papers = ("a4", "letter") if paper == "both" else (paper,)
     request = pipeline.Request(source=source, out=out, only=ordered, papers=papers, force=force)
-    with _user_errors(as_json, source):
+    with _user_errors(as_json):
         result = pipeline.build(request, _progress(quiet or as_json))
     if as_json:
         _emit_json(ok=True, up_to_date=result.up_to_date, built=result.built, facts_checked=result.facts_checked,
@@ -112,27 +113,19 @@ def _emit_json(**fields: Any) -> None:
     click.echo(json.dumps(fields, indent=2, sort_keys=True, default=str))
 
 
-class _user_errors:
-    """Turn a UserError into one line per problem and exit 1; Ctrl-C into exit 130. Anything else is a bug
-    and keeps its traceback."""
-
-    def __init__(self, as_json: bool, source: Path) -> None:
-        self.as_json, self.source = as_json, source
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: object) -> None:
-        if isinstance(error, UserError):
-            self._report(error.problems)
-            sys.exit(1)
-        if isinstance(error, KeyboardInterrupt):
-            click.echo("interrupted: the previous outputs are unchanged", err=True)
-            sys.exit(130)
-
-    def _report(self, problems: list[Problem]) -> None:
-        if self.as_json:
-            _emit_json(ok=False, problems=[p.as_json() for p in problems])
+@contextlib.contextmanager
+def _user_errors(as_json: bool) -> Iterator[None]:
+    """A UserError becomes one line per problem and exit 1; Ctrl-C becomes exit 130. Anything else is a
+    bug and keeps its traceback."""
+    try:
+        yield
+    except UserError as error:
+        if as_json:
+            _emit_json(ok=False, problems=[p.as_json() for p in error.problems])
         else:
-            for problem in problems:
+            for problem in error.problems:
                 click.echo(str(problem), err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the previous outputs are unchanged", err=True)
+        sys.exit(130)
