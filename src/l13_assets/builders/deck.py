@@ -24,9 +24,9 @@ from ..drills import Drill, generate
 from ..errors import UserError
 from ..lesson_text import MINUS, entries_by_id, expand, to_markup
 from ..model import Finding, Flashcard, Lesson, Reference
-from ..resources import templates_dir
+from ..resources import notes_history_path, templates_dir
 from . import Context, Output
-from .deck_history import NoteTypeState, digest, history_path, read, stamp
+from .deck_history import NoteTypeState, digest, read, stamp
 from .deck_package import DeckSpec, NoteSpec, write_apkg
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def build(ctx: Context) -> list[Output]:
              *_diagnostic_notes(lesson, env)]
     notes = [replace(note, due=due) for due, note in enumerate(notes, start=1)]  # new cards in lesson order
     models, states = note_types()
-    path = history_path(ctx.source_path)
+    path = notes_history_path(ctx.source_path)
     history, recorded = read(path)
     contents = {n.stable_id: digest({"type": n.note_type, "fields": n.fields, "tags": n.tags}) for n in notes}
     note_mods, type_mods, updated = stamp(history, contents, states, now(), str(path))

@@ -47,10 +47,6 @@ def digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def history_path(source_path: Path) -> Path:
-    return source_path.with_name(source_path.stem + ".notes.json")
-
-
 def read(path: Path) -> tuple[History, bytes | None]:
     """The recorded history (empty if there is no file yet) and the file's bytes."""
     try:
