@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, UserError
 from .lesson_text import PLACEHOLDER, entries_by_id, lookup
-from .model import Example, Figure, Instrument, Lesson, Reference, walk
+from .model import LATEX, Example, Figure, Flashcard, Instrument, Lesson, Reference, walk
 from .resources import read_source
 from .yaml_reader import Located, Path, dotted, read_yaml
 
@@ -101,6 +101,11 @@ def _id_problems(lesson: Lesson, located: Located) -> list[Problem]:
                 found = entries.get(target)
                 if not isinstance(found, kind):
                     problems.append(located.problem(where, _dangling(target, kind, entries)))
+        if isinstance(entry, Flashcard):
+            for i, reference in enumerate(entry.formulas):
+                problem = _formula_problem(reference, entries)
+                if problem:
+                    problems.append(located.problem((*path, "formulas", i), problem))
         for name, value in entry:
             if isinstance(value, str):
                 for match in PLACEHOLDER.finditer(value):
@@ -109,6 +114,27 @@ def _id_problems(lesson: Lesson, located: Located) -> list[Problem]:
                     except ValueError as error:
                         problems.append(located.problem((*path, name), str(error)))
     return problems
+
+
+def _latex_fields(entry: BaseModel) -> list[str]:
+    return [name for name, info in type(entry).model_fields.items() if LATEX in info.metadata]
+
+
+def _formula_problem(reference: str, entries: dict[str, BaseModel]) -> str | None:
+    """What is wrong with a card's ``entry-id.field`` formula reference (the schema checked its shape)."""
+    entry_id, name = reference.split(".")
+    entry = entries.get(entry_id)
+    if entry is None:
+        candidates = sorted(i for i, e in entries.items() if _latex_fields(e))
+        close = difflib.get_close_matches(entry_id, candidates, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"'{reference}' names no entry '{entry_id}', expected the id of an entry with a formula{hint}"
+    fields = _latex_fields(entry)
+    if not fields:
+        return f"'{reference}': entry '{entry_id}' has no LaTeX field, expected an entry with a formula"
+    if name not in fields:
+        return f"'{reference}': '{name}' is not a LaTeX field of '{entry_id}', expected one of: {', '.join(fields)}"
+    return None
 
 
 def _range_problems(lesson: Lesson, located: Located) -> list[Problem]:

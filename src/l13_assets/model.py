@@ -305,11 +305,15 @@ class Pitfall(Strict):
     instead: Text
 
 
+FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$")]  # entry-id.field
+
+
 class Flashcard(Strict):
     id: Id
     front: Text
     back: Text
     figure: Id | None = None
+    formulas: tuple[FormulaRef, ...] = ()  # LaTeX fields shown in display math under the answer, in order
     sources: Refs = Field(min_length=1)
 
 

@@ -58,11 +58,6 @@ NOTE_TYPES = {
     "diagnostic": NoteType(1431871029, "L13 RLHF diagnostic", ("Finding", "Instruments", "Verdict"), "diagnostic"),
 }
 
-# Display formulas shown under a concept card's answer: (entry id, field) in the source.
-CONCEPT_FORMULAS: dict[str, tuple[tuple[str, str], ...]] = {
-    "card-optimal-policy": (("optimal-policy", "formula"), ("optimal-policy", "partition")),
-    "card-reward-hacking": (("stage-ppo", "formula"),),
-}
 NEGATIVE_KINDS = frozenset({"dpo_reward"})  # kinds whose answer can be negative
 
 
@@ -169,7 +164,9 @@ def _concept_notes(lesson: Lesson, env: Environment, media: dict[str, bytes]) ->
     references = {r.id: r for r in lesson.references}
     notes = []
     for card in lesson.flashcards:
-        formulas = [str(getattr(entries[i], f)) for i, f in CONCEPT_FORMULAS.get(card.id, ())]
+        # The card's display formulas, named in the source as entry-id.field (the loader checked each).
+        formulas = [str(getattr(entries[entry_id], name))
+                    for entry_id, name in (reference.split(".") for reference in card.formulas)]
         back = render(env, "concept_back.html.j2", back=Markup(to_markup(card.back, entries)), formulas=formulas)
         sources = render(env, "sources.html.j2", references=[_citation(references[r]) for r in card.sources])
         fields = [to_markup(card.front, entries), back, _figure(lesson, card, env, media), sources]
