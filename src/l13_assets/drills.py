@@ -20,7 +20,7 @@ import json
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
@@ -49,7 +49,6 @@ TIE_MARGIN = 1e-6
 GUARD = 2
 ATTEMPTS = 200  # draws per drill before the spec is declared unable to give a clean drill
 FRESH_ATTEMPTS = 20  # draws spent looking for inputs not used by an earlier drill of the same kind
-EXHAUSTED = "<exhausted>"  # marks a kind's seen-set once a fresh draw was not found
 
 Values = dict[str, Any]  # JSON-ready: numbers as decimal strings, lists of them, or booleans
 
@@ -84,6 +83,14 @@ class Drill:
                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass
+class _Seen:
+    """The inputs a kind's drills used so far, and whether a fresh draw was once not found."""
+
+    keys: set[str] = field(default_factory=set)
+    exhausted: bool = False  # once set, repeated inputs are accepted at once (keeps generation linear)
+
+
 @cache
 def floats() -> rlhf_math.Ops:
     """A scalar float backend for rlhf_math (the math module: faster than numpy on single numbers)."""
@@ -103,7 +110,7 @@ def generate(lesson: Lesson) -> list[Drill]:
     for kind in KINDS:
         kind_spec = getattr(spec, kind)
         rng = random.Random(f"l13-drills:{spec.seed}:{kind}")
-        seen: set[str] = set()
+        seen = _Seen()
         for number in range(1, kind_spec.count + 1):
             drills.append(_one(kind, number, kind_spec, lesson, rng, seen))
     return drills
@@ -117,7 +124,7 @@ def drill_id(kind: str, number: int) -> str:
 Maker = Callable[[random.Random, Any, int, Lesson], tuple[Values, dict[str, Any], str]]
 
 
-def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, seen: set[str]) -> Drill:
+def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, seen: _Seen) -> Drill:
     maker = _MAKERS[kind]
     for attempt in range(ATTEMPTS):
         inputs, raw, answer_key = maker(rng, spec, number, lesson)
@@ -125,11 +132,11 @@ def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, 
         if _near_tie(answer_raw, spec.decimals) or any(_near_tie(v, spec.decimals + GUARD) for v in _numbers(raw)):
             continue
         key = json.dumps(inputs, sort_keys=True)
-        if key in seen and attempt < FRESH_ATTEMPTS and EXHAUSTED not in seen:
+        if key in seen.keys and attempt < FRESH_ATTEMPTS and not seen.exhausted:
             continue
-        if key in seen:  # the spec has no fresh inputs left: stop looking for them (keeps generation linear)
-            seen.add(EXHAUSTED)
-        seen.add(key)
+        if key in seen.keys:  # the spec has no fresh inputs left: stop looking for them (keeps generation linear)
+            seen.exhausted = True
+        seen.keys.add(key)
         values = {name: _rounded(v, spec.decimals + GUARD) for name, v in raw.items()}
         answer = _rounded(answer_raw, spec.decimals)
         return Drill(drill_id(kind, number), kind, number, inputs, spec.decimals, answer, values)
@@ -295,7 +302,8 @@ def _dpo(rng: random.Random, spec: DpoDrills, number: int,
     beta = rng.choice(spec.beta)
     ops = floats()
     inputs: Values = {"pi": text(pi), "pi_ref": text(pi_ref), "beta": text(beta)}
-    raw = {"log_ratio": math.log(float(pi) / float(pi_ref)),
+    # log(π/π_ref) is the implicit reward at β = 1: one formula, rlhf_math's.
+    raw = {"log_ratio": rlhf_math.dpo_implicit_reward(float(pi), float(pi_ref), 1.0, ops),
            "reward": rlhf_math.dpo_implicit_reward(float(pi), float(pi_ref), float(beta), ops)}
     return inputs, raw, "reward"
 
