@@ -4,7 +4,8 @@
 ``compact`` then rewrites it for a column's width: each curve is named at its right end in its own colour
 (no legend over the curves), the rewards go into the panel titles, the value labels and limit notes go
 (the worked example table beside it prints those numbers), three y ticks and no minor ticks; no text is
-smaller than ``MIN_TEXT_PT``.
+smaller than ``MIN_TEXT_PT``, the figures' own floor for print (``figures.MIN_FONT_PT``, above the sheet's
+``pdf_layout.MIN_GLYPH_PT``).
 
 ``record`` draws the figure once with a small matplotlib renderer that writes PDF path operators directly
 and keeps the text as text (DejaVu Sans, the embedded font), instead of an SVG round trip through svglib;
@@ -20,9 +21,9 @@ from typing import Any
 from ..lesson_text import format_number
 from ..model import Lesson
 from . import pdf_fonts
+from .figures import MIN_FONT_PT as MIN_TEXT_PT
 from .pdf_math import _n
 
-MIN_TEXT_PT = 6.0
 FIGURE_ID = "fig-policy-vs-beta"
 LABEL_GAP_PT = 6.6  # direct labels at least this far apart (6 pt type)
 LABEL_ROOM_PT = 14.0  # room right of the last panel for its curves' names

@@ -12,8 +12,9 @@ measuring recurses, so the cost doubles with each level of nesting. ``_row_heigh
 that measurement for rows with no operator that would read it; the output is identical (a test compares
 the SVG of every formula in the source with and without it).
 
-Sizes: ziamath works in px, 1 px is 0.75 pt. No script is set below ``MIN_GLYPH_PT``: ziamath's
-``minsizefraction`` floors every glyph size, and a formula is never scaled down to fit. A formula wider than
+Sizes: ziamath works in px, 1 px is 0.75 pt. No script is set below ``pdf_layout.SCRIPT_SIZE``, the sheet's
+smallest type (just above its ``MIN_GLYPH_PT`` promise): ziamath's ``minsizefraction`` floors every glyph
+size, and a formula is never scaled down to fit. A formula wider than
 its column is broken before a top-level ``+``, ``-`` or ``=``; if a piece is still too wide, that is an error.
 """
 
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem
+from .pdf_layout import SCRIPT_SIZE
 
-MIN_GLYPH_PT = 5.6  # the sheet promises no glyph below 5.5 pt; keep a little room for rounding
 PX_PER_PT = 1 / 0.75
 PT_PER_PX = 0.75
 FORMULA_TAG = "L13Formula"
@@ -86,7 +87,7 @@ class Typesetter:
 
     def _render(self, latex: str) -> Line:
         ziamath = _ziamath()
-        with _glyph_floor(ziamath, MIN_GLYPH_PT * PX_PER_PT), _row_heights_only_when_used():
+        with _glyph_floor(ziamath, SCRIPT_SIZE * PX_PER_PT), _row_heights_only_when_used():
             math = ziamath.Latex(latex, size=self.size_pt * PX_PER_PT)
             svg = math.svgxml()
         paths, width, height, origin = pdf_paths(svg)
