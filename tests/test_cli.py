@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from l13_assets import __version__
 
@@ -48,10 +49,8 @@ def test_check_json() -> None:
     assert report["problems"] == []
 
 
-def test_check_failure_is_exit_1_with_located_lines(tmp_path: object) -> None:
-    from pathlib import Path
-
-    bad = Path(str(tmp_path)) / "l13.yaml"
+def test_check_failure_is_exit_1_with_located_lines(tmp_path: Path) -> None:
+    bad = tmp_path / "l13.yaml"
     bad.write_text((REPO / "source" / "l13.yaml").read_text(encoding="utf-8").replace("    z: 4.8334\n",
                                                                                         "    z: 4.9334\n"))
     result = run_cli("check", "-q", "--source", str(bad))
@@ -73,3 +72,27 @@ def test_usage_errors_are_exit_2() -> None:
     assert run_cli("build", "--paper", "a3").returncode == 2
     assert run_cli("check", "--no-such-option").returncode == 2
     assert run_cli("frobnicate").returncode == 2
+
+
+def test_build_json_has_the_same_keys_when_it_fails() -> None:
+    result = run_cli("build", "--json", "--source", "no/such/file.yaml", "--out", "/tmp/l13-never-written")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert set(report) == {"ok", "up_to_date", "built", "facts_checked", "outputs", "timings", "problems"}
+    assert report["ok"] is False and report["problems"][0]["file"] == "no/such/file.yaml"
+
+
+def test_source_date_epoch_in_milliseconds_is_refused_before_any_work(tmp_path: Path) -> None:
+    result = run_cli("build", "--out", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": "1764115200000"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("SOURCE_DATE_EPOCH: '1764115200000' is not a time, expected whole seconds "
+                                     "since 1970 and before 2100 (is it in milliseconds?)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_under_a_file(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    result = run_cli("build", "--out", str(tmp_path / "afile" / "sub"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{tmp_path / 'afile' / 'sub'}: {tmp_path / 'afile'} is a file, expected --out " \
+                                    "to name a folder"

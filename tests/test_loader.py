@@ -30,6 +30,8 @@ BAD_FILES = {
     "not_mapping.yaml": "1:1: the file is not a mapping, expected keys such as meta and examples",
     "merge_key.yaml": "2:3: meta: merge keys (<<) are not supported, expected the keys written out",
     "deep_nesting.yaml": "nesting is too deep, expected at most 64 levels",
+    "tab_indentation.yaml": "2:1: YAML syntax error: a tab, expected spaces to indent (YAML does not allow tabs "
+                            "there)",
     "control_character.yaml": "2:12: character U+0001 is not allowed (control characters are not allowed), "
                               "expected printable text",
 }

@@ -187,3 +187,17 @@ def test_huge_values_are_compared_not_crashed_on() -> None:
 
     fact = claim("number", ("examples", 0, "z"), Decimal("1.0000"), lambda ops: ops.exp(ops.number(100)))
     assert not fact.ok and "computed 2.6881171e+43" in fact.detail
+
+
+def test_a_tab_inside_a_text_is_a_style_problem() -> None:
+    problems = check(TEXT.replace('name: "Worked example (two responses)"', 'name: "Worked example\t(two responses)"'))
+    assert len(problems) == 1
+    assert "examples[0].name: [style] contains the control character U+0009 (a tab?)" in problems[0]
+
+
+def test_numbers_in_prose_print_as_the_source_states_them() -> None:
+    from l13_assets.lesson_text import entries_by_id, expand
+
+    entries = entries_by_id(REAL.lesson)
+    assert expand("[[finding-e.measured.n]] and [[finding-e.measured.win_rate]]", entries) == "1000 and 0.55"
+    assert expand("[[practice-problem.reward]]", entries) == "(1.0, 0.5, \u22121.0)"

@@ -11,14 +11,18 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .errors import UserError
+from .errors import Problem, UserError
+
+if TYPE_CHECKING:
+    from .pipeline import Result
 
 BUILDERS = ("figures", "deck", "cheatsheet")  # mirrors builders.REGISTRY, which is not imported at start-up
 
@@ -29,7 +33,8 @@ def _source_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _verbosity(function: Callable[..., Any]) -> Callable[..., Any]:
-    function = click.option("-v", "--verbose", is_flag=True, help="Say more (computed values, timings).")(function)
+    function = click.option("-v", "--verbose", is_flag=True,
+                            help="Say more: computed values (check), every output's size and sha256 (build).")(function)
     function = click.option("-q", "--quiet", is_flag=True, help="Print only problems.")(function)
     return click.option("--json", "as_json", is_flag=True,
                         help="Print one JSON object on stdout instead of text.")(function)
@@ -38,7 +43,7 @@ def _verbosity(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="l13-assets")
 def main() -> None:
-    """Verified learning assets for lesson 13 (RLHF): an Anki deck, a one-page cheatsheet and figures.
+    """Verified learning assets for lesson 13 (RLHF): an Anki deck, a cheatsheet, figures.
 
     Every fact in the source is checked with sympy before anything is written.
     """
@@ -53,11 +58,10 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
 
     start = time.perf_counter()
     timings: dict[str, float] = {}
-    with _user_errors(as_json):
+    with _user_errors(partial(_check_report, 0, 0, timings) if as_json else None):
         _, report = pipeline.check(source, pipeline.Timer(_progress(quiet or as_json), timings))
     if as_json:
-        _emit_json(ok=report.ok, facts_checked=len(report.facts), failed=len(report.failures),
-                   timings=timings, problems=[p.as_json() for p in report.problems()])
+        _emit_json(_check_report(len(report.facts), len(report.failures), timings, report.problems()))
     else:
         if not quiet:
             for fact in report.facts:
@@ -65,8 +69,9 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
                 click.echo(line + (f"  [computed {fact.computed}]" if verbose and fact.computed else ""))
         for problem in report.problems():
             click.echo(str(problem), err=True)
-        click.echo(f"{len(report.facts)} facts checked, {len(report.failures)} failed "
-                   f"({time.perf_counter() - start:.2f} s)", err=quiet)
+        if not (quiet and report.ok):
+            click.echo(f"{len(report.facts)} facts checked, {len(report.failures)} failed "
+                       f"({time.perf_counter() - start:.2f} s)", err=quiet)
     sys.exit(0 if report.ok else 1)
 
 
@@ -82,25 +87,39 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
 @_verbosity
 def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bool, verbose: bool,
           as_json: bool) -> None:
-    """Check the source, then write the deck, the cheatsheet and the figures to --out."""
+    """Check the source, then write the assets to --out."""
     from . import pipeline
 
     names = tuple(n.strip() for n in only.split(",") if n.strip())
     unknown = [n for n in names if n not in BUILDERS]
     if unknown or not names:
-        raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}: expected a comma-separated list of "
-                                 f"{', '.join(BUILDERS)}", param_hint="--only")
+        given = ", ".join(unknown) if unknown else "an empty list"
+        raise click.BadParameter(f"{given}: expected a comma-separated list of {', '.join(BUILDERS)}",
+                                 param_hint="--only")
     ordered = tuple(n for n in BUILDERS if n in names)
     papers = ("a4", "letter") if paper == "both" else (paper,)
     request = pipeline.Request(source=source, out=out, only=ordered, papers=papers, force=force)
-    with _user_errors(as_json):
+    with _user_errors(partial(_build_report, None) if as_json else None):
         result = pipeline.build(request, _progress(quiet or as_json))
     if as_json:
-        _emit_json(ok=True, up_to_date=result.up_to_date, built=result.built, facts_checked=result.facts_checked,
-                   outputs=result.outputs, timings=result.timings, problems=[])
+        _emit_json(_build_report(result))
     elif verbose:
         for entry in result.outputs:
             click.echo(f"{out / str(entry['path'])}  {entry['size']} bytes  sha256 {entry['sha256']}")
+
+
+def _build_report(result: Result | None, problems: Sequence[Problem] = ()) -> dict[str, Any]:
+    """build --json: the same keys whether the build succeeded, had nothing to do, or failed."""
+    return {"ok": not problems, "up_to_date": bool(result and result.up_to_date),
+            "built": result.built if result else [], "facts_checked": result.facts_checked if result else 0,
+            "outputs": result.outputs if result else [], "timings": result.timings if result else {},
+            "problems": [p.as_json() for p in problems]}
+
+
+def _check_report(facts: int, failed: int, timings: dict[str, float], problems: Sequence[Problem]) -> dict[str, Any]:
+    """check --json: the same keys whether the source loaded or not."""
+    return {"ok": not problems, "facts_checked": facts, "failed": failed, "timings": timings,
+            "problems": [p.as_json() for p in problems]}
 
 
 def _progress(silent: bool) -> Callable[[str], None]:
@@ -109,19 +128,19 @@ def _progress(silent: bool) -> Callable[[str], None]:
     return lambda message: click.echo(message, err=True)
 
 
-def _emit_json(**fields: Any) -> None:
-    click.echo(json.dumps(fields, indent=2, sort_keys=True, default=str))
+def _emit_json(report: dict[str, Any]) -> None:
+    click.echo(json.dumps(report, indent=2, sort_keys=True, default=str))
 
 
 @contextlib.contextmanager
-def _user_errors(as_json: bool) -> Iterator[None]:
-    """A UserError becomes one line per problem and exit 1; Ctrl-C becomes exit 130. Anything else is a
-    bug and keeps its traceback."""
+def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None) -> Iterator[None]:
+    """A UserError becomes one line per problem (or ``json_report`` of them) and exit 1; Ctrl-C becomes
+    exit 130. Anything else is a bug and keeps its traceback."""
     try:
         yield
     except UserError as error:
-        if as_json:
-            _emit_json(ok=False, problems=[p.as_json() for p in error.problems])
+        if json_report is not None:
+            _emit_json(json_report(error.problems))
         else:
             for problem in error.problems:
                 click.echo(str(problem), err=True)

@@ -23,7 +23,8 @@ MINUS = "\u2212"
 
 
 def format_number(value: Decimal | int) -> str:
-    return format(value, "f").replace("-", MINUS)
+    text = str(value) if isinstance(value, int) else format(value, "f")  # format(1000, "f") is "1000.000000"
+    return text.replace("-", MINUS)
 
 
 def format_value(value: object) -> str:

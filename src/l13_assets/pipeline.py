@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .errors import UserError
-from .resources import notes_history_path, read_source
+from .resources import notes_history_path, read_source, source_date_epoch
 
 if TYPE_CHECKING:
     from .builders import Context, Output
@@ -117,8 +117,9 @@ def _fingerprints(request: Request, inputs: Inputs) -> dict[str, str]:
     for name in request.only:
         digest = common.copy()
         digest.update(f"\0{name}\0".encode())
-        if name == "cheatsheet":
+        if name == "cheatsheet":  # reportlab dates the PDFs by SOURCE_DATE_EPOCH when it is set
             digest.update(",".join(request.papers).encode())
+            digest.update(str(source_date_epoch()).encode())
         prints[name] = digest.hexdigest()
     return prints
 
@@ -166,6 +167,7 @@ def build(request: Request, progress: Progress) -> Result:
 
     result = Result()
     timer = Timer(progress, result.timings)
+    source_date_epoch()  # a bad value is refused before any work
     with writer.locked(request.out):
         inputs = Inputs.read(request.source)
         manifest = read_manifest(request.out)
@@ -199,7 +201,7 @@ def _run_builders(request: Request, source: Source, stale: list[str], timer: Tim
         if name == elsewhere and pending is not None:
             files, seconds = pending()
             timer.timings[f"build_{name}"] = round(seconds, 4)
-            timer.progress(f"built {name} ({len(files)} files) in {seconds:.2f} s, beside the others")
+            timer.progress(f"built {name} ({_files(files)}) in {seconds:.2f} s, in parallel on the other core")
             produced[name] = files
         else:
             produced[name] = timer.step(f"build_{name}", partial(builder(name), context), partial(_built, name))
@@ -213,7 +215,11 @@ def _timed(run: Callable[[Context], list[Output]], context: Context) -> tuple[li
 
 
 def _built(name: str, files: list[Output]) -> str:
-    return f"built {name} ({len(files)} files)"
+    return f"built {name} ({_files(files)})"
+
+
+def _files(files: list[Output]) -> str:
+    return "1 file" if len(files) == 1 else f"{len(files)} files"
 
 
 def _write(request: Request, inputs: Inputs, produced: dict[str, list[Output]], stale: list[str],
@@ -245,7 +251,9 @@ def _write(request: Request, inputs: Inputs, produced: dict[str, list[Output]], 
 
     def write() -> int:
         for output in beside:  # the note history first: see writer's docstring on crash order
-            writer.write_file(request.source.with_name(output.path), output.data)
+            target = request.source.with_name(output.path)
+            writer.write_file(target, output.data)
+            timer.progress(f"updated {target}: the deck's note history, commit it with the source")
         prints = _fingerprints(request, Inputs(inputs.raw, history))
         for name in stale:
             builders[name]["inputs"] = prints[name]

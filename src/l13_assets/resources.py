@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,22 @@ def read_source(path: Path) -> bytes:
     except OSError as error:
         raise UserError.plain(str(path), f"cannot read the source ({error.strerror}), expected a readable "
                               "YAML file (pass --source PATH)") from None
+
+
+# SOURCE_DATE_EPOCH after 2100-01-01 is almost surely milliseconds, and a note time once recorded in the
+# history only moves forward: refuse it before it is written anywhere.
+_LATEST_EPOCH = 4_102_444_800
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH as whole seconds, None when unset; a UserError when it is not a sensible time."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or int(value) > _LATEST_EPOCH:
+        raise UserError.plain("SOURCE_DATE_EPOCH", f"'{value}' is not a time, expected whole seconds since 1970 "
+                              "and before 2100 (is it in milliseconds?)")
+    return int(value)
 
 
 def notes_history_path(source: Path) -> Path:

@@ -44,6 +44,11 @@ def fail(path: Path, error: OSError, doing: str) -> UserError:
 def _check_writable(out: Path) -> None:
     # Root ignores permission bits, so honour them explicitly: a folder with no write bit is the user
     # saying "do not touch".
+    for ancestor in out.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise UserError.plain(str(out), f"{ancestor} is a file, expected --out to name a folder")
+            break
     if out.exists():
         if not out.is_dir():
             raise UserError.plain(str(out), "the output path is a file, expected a folder")

@@ -86,6 +86,10 @@ def read_yaml(raw: bytes, file: str) -> tuple[Located | None, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         what = " ".join(part for part in (error.context, error.problem) if part)
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        row = text.split("\n")[line - 1] if 0 < line <= text.count("\n") + 1 else ""
+        if 0 < column <= len(row) and row[column - 1] == "\t":
+            return None, [Problem(file, line, column, "", "YAML syntax error: a tab, expected spaces to indent "
+                                  "(YAML does not allow tabs there)")]
         return None, [Problem(file, line, column, "", f"YAML syntax error: {what}, expected valid YAML")]
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as a control character
         line = text.count("\n", 0, error.position) + 1

@@ -8,6 +8,7 @@ minus signs. One fact per top-level section; each offending text is reported at 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from pydantic import BaseModel
@@ -25,6 +26,10 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 def text_problems(text: str, latex: bool, acronyms: frozenset[str]) -> list[str]:
     problems = []
+    controls = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"})
+    if controls:
+        problems.append(f"contains the control character {', '.join(controls)} (a tab?), expected plain spaces: "
+                        "the assets' fonts have no glyph for it")
     for char, name in _DASHES.items():
         if char in text:
             problems.append(f"contains an {name} (U+{ord(char):04X}), expected a comma, colon or parentheses")
