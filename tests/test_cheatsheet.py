@@ -5,19 +5,21 @@ from __future__ import annotations
 import collections
 import hashlib
 import io
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pypdf
 import pytest
 
 from l13_assets.builders import Context, Output, cheatsheet
-from l13_assets.builders.pdf_layout import MARGIN, geometry
+from l13_assets.builders.pdf_layout import MARGIN, MIN_GLYPH_PT, geometry
 from l13_assets.builders.pdf_math import FORMULA_TAG, latex_to_text
 from l13_assets.errors import UserError
 from l13_assets.lesson_text import format_number
@@ -126,15 +128,49 @@ def test_text_extracts_cleanly(outputs: dict[str, bytes], paper: str) -> None:
     assert "\u2014" not in text and "\u2013" not in text  # house style: no em or en dashes
 
 
+def _glyph_size(char: dict[str, Any]) -> float:
+    """The size a glyph is set at, rotated or not (pdfplumber's ``size`` is a rotated glyph's advance).
+
+    The glyph's box is ``adv`` along the baseline by the font size across it, mapped by the char's matrix;
+    its extent on the page axis closer to the across direction gives the font size, scaled by the matrix."""
+    a, b, c, d = (float(v) for v in char["matrix"][:4])
+    adv = float(char["adv"])
+    if abs(c) > abs(d):
+        across = (float(char["width"]) - adv * abs(a)) / abs(c)
+    else:
+        across = (float(char["height"]) - adv * abs(b)) / abs(d)
+    return across * math.hypot(c, d)
+
+
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_type_sizes(outputs: dict[str, bytes], paper: str) -> None:
     with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
-        chars = [c for c in pdf.pages[0].chars if c.get("tag") != FORMULA_TAG and c["text"].strip()]
-    sizes = [round(c["size"], 2) for c in chars if c["upright"]]
-    assert min(sizes) >= 5.5
+        visible = [c for c in pdf.pages[0].chars if c.get("tag") != FORMULA_TAG and c["text"].strip()]
+    sizes = [round(_glyph_size(c), 2) for c in visible]
+    assert any(not c["upright"] for c in visible), "the figure's rotated axis label is measured too"
+    assert min(sizes) >= MIN_GLYPH_PT == 5.5, sorted(collections.Counter(sizes).items())
     assert collections.Counter(sizes).most_common(1)[0][0] >= 7
-    invisible = [c for c in chars if c.get("tag") == FORMULA_TAG]
-    assert not invisible  # filtered above; the formula layer is checked below
+
+
+def _text_runs(pdf: bytes) -> list[tuple[bool, int]]:
+    """Each text-showing operator on the page: (inside a formula's marked span, its text render mode)."""
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    runs, tags, saved, mode = [], [], [], 0
+    for operands, operator in pypdf.generic.ContentStream(page.get_contents(), page.pdf).operations:
+        if operator == b"q":
+            saved.append(mode)
+        elif operator == b"Q":
+            mode = saved.pop()
+        elif operator == b"Tr":
+            mode = int(operands[0])
+        elif operator in (b"BMC", b"BDC"):
+            tags.append(str(operands[0]))
+        elif operator == b"EMC":
+            tags.pop()
+        elif operator in (b"Tj", b"TJ", b"'", b'"'):
+            runs.append((f"/{FORMULA_TAG}" in tags, mode))
+    assert "/Resources" in page and "/XObject" not in page["/Resources"], "no text hides in a form XObject"
+    return runs
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
@@ -142,19 +178,24 @@ def test_formulas_have_an_invisible_text_layer(outputs: dict[str, bytes], paper:
     with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
         formula = "".join(c["text"] for c in pdf.pages[0].chars if c.get("tag") == FORMULA_TAG)
     assert "Z(x) = Σ" in formula.replace("  ", " ")
+    runs = _text_runs(_pdf(outputs, paper))
+    assert {mode for tagged, mode in runs if tagged} == {3}, "the formulas' text layer is invisible (mode 3)"
+    assert {mode for tagged, mode in runs if not tagged} == {0}, "all other text is filled, visible"
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_everything_at_least_5_mm_inside_the_page(outputs: dict[str, bytes], paper: str) -> None:
+    """Every glyph and every drawn path (formulas are paths; rules, curves and table lines too, with half
+    their stroke width) keeps 5 mm from each edge of the page."""
     inset = 5 * MM
     with pdfplumber.open(io.BytesIO(_pdf(outputs, paper))) as pdf:
         page = pdf.pages[0]
-        for char in page.chars:
-            assert inset <= char["x0"] and char["x1"] <= page.width - inset, char
-            assert inset <= char["top"] and char["bottom"] <= page.height - inset, char
-        for shape in page.rects + page.lines + page.curves:
-            assert shape["x0"] >= 0 and shape["x1"] <= page.width, shape
-            assert shape["top"] >= 0 and shape["bottom"] <= page.height, shape
+        shapes = page.rects + page.lines + page.curves
+        assert page.chars and page.curves and page.lines and page.rects
+        for item in [*page.chars, *shapes]:
+            pen = float(item["linewidth"]) / 2 if item["object_type"] != "char" and item.get("stroke") else 0.0
+            assert item["x0"] - pen >= inset and item["x1"] + pen <= page.width - inset, item
+            assert item["top"] - pen >= inset and item["bottom"] + pen <= page.height - inset, item
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
@@ -223,7 +264,37 @@ def test_overflow_is_an_error_naming_the_block(source: Source) -> None:
     message = str(caught.value)
     assert "block 'pitfalls' does not fit" in message
     assert message.startswith("source/l13.yaml: pitfalls: ")
+    assert "(column 3 is full)" in message
     assert "never shrunk" in message
+
+
+def test_overflow_names_the_column_that_stopped_the_flow() -> None:
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Spacer
+
+    from l13_assets.builders.pdf_layout import Block, Region, flow
+
+    def run(*heights: float) -> tuple[tuple[str, ...], str]:
+        regions = [Region(f"column {i}", 100.0 * i, 0, 90, 100) for i in (1, 2)]
+        result = flow(Canvas(io.BytesIO()), regions, [Block(f"b{i}", [Spacer(10, h)]) for i, h in enumerate(heights)])
+        return result.overflow, result.stop
+
+    assert run(60, 60) == ((), "")
+    assert run(60, 60, 60) == (("b2",), "column 2 is full")
+    assert run(60, 150, 10) == (("b1", "b2"), "it is taller than an empty column")
+
+
+def test_footer_names_the_source_file_wherever_it_is(tmp_path: Path) -> None:
+    built = []
+    for folder in ("one", "two/deeper"):
+        copy = tmp_path / folder / "course-l13.yaml"
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(SOURCE.read_bytes())
+        built.append(cheatsheet.build(Context(load(copy), copy, ("a4",)))[0].data)
+    assert built[0] == built[1], "the folder never reaches the bytes"
+    with pdfplumber.open(io.BytesIO(built[0])) as pdf:
+        text = pdf.pages[0].extract_text()
+    assert "course-l13.yaml, version" in text and "source/" not in text
 
 
 def test_skipping_unused_row_measurement_changes_no_formula(source: Source) -> None:

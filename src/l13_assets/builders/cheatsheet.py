@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from ..errors import Problem, UserError
@@ -40,7 +41,6 @@ from .pdf_layout import (
 from .pdf_math import Typesetter
 
 FIGURE_HEIGHT = 77.0  # pt; the figure is drawn at the width of a column
-COLUMNS = 3
 
 # The blocks in reading order; they flow down the three columns below the pipeline band.
 BLOCKS: tuple[Callable[[pdf_blocks.Kit, float], Block], ...] = (
@@ -61,7 +61,7 @@ def file_name(paper: str) -> str:
 
 
 def build(ctx: Context) -> list[Output]:
-    sheets = render(ctx.source.lesson, ctx.papers, file=ctx.source.file)
+    sheets = render(ctx.source.lesson, ctx.papers, file=ctx.source.file, source_name=ctx.source_path.name)
     return [Output(file_name(s.paper), s.pdf) for s in sheets]
 
 
@@ -71,19 +71,26 @@ class Sheet:
     pdf: bytes
     fills: tuple[Fill, ...]  # the slack left at the foot of each frame
     overflow: tuple[str, ...]  # blocks that did not fit; a sheet with any is never returned by render
+    stop: str = ""  # why the first of them did not fit: "column 3 is full"
 
 
-def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml") -> list[Sheet]:
-    """One PDF per paper size, or a UserError naming every block that did not fit."""
-    sheets = draft(lesson, papers, file=file)
+def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml",
+           source_name: str | None = None) -> list[Sheet]:
+    """One PDF per paper size, or a UserError naming every block that did not fit.
+
+    ``file`` names the source in problems; ``source_name`` (default: the last part of ``file``) is the file
+    name the footer shows: a name, never a folder, so the bytes do not depend on where the source is."""
+    sheets = draft(lesson, papers, file=file, source_name=source_name)
     problems = [p for sheet in sheets for p in _overflow(sheet, file)]
     if problems:
         raise UserError(problems)
     return sheets
 
 
-def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml") -> list[Sheet]:
+def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml",
+          source_name: str | None = None) -> list[Sheet]:
     """The pages as laid out, overflow or not (for looking at a layout that does not fit yet)."""
+    footer = PurePath(file).name if source_name is None else source_name
     pdf_fonts.register()  # once, before any page uses the fonts
     math = Typesetter(FORMULA_SIZE)
     geometries = [geometry(p) for p in papers]
@@ -92,7 +99,7 @@ def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml
     figure = _figure_factory(lesson, figure_width)
     kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure)
     with _binary_streams():
-        return [_page(kit, g) for g in geometries]
+        return [_page(kit, g, footer) for g in geometries]
 
 
 @contextmanager
@@ -136,7 +143,7 @@ def _figure_factory(lesson: Lesson, width: float) -> Callable[[float], Any]:
     return make
 
 
-def _page(kit: pdf_blocks.Kit, g: Geometry) -> Sheet:
+def _page(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> Sheet:
     from reportlab.pdfgen.canvas import Canvas
 
     buffer = io.BytesIO()
@@ -146,7 +153,7 @@ def _page(kit: pdf_blocks.Kit, g: Geometry) -> Sheet:
     canvas.setTitle(meta.title)
     canvas.setSubject(f"{meta.course}, lesson {meta.lesson}, version {meta.version}")
     canvas.setCreator("l13-assets")
-    _decorate(canvas, kit.lesson, g)
+    _decorate(canvas, kit.lesson, g, source_name)
     band = pdf_blocks.pipeline(kit, g.inner_width)
     band_height = _height(band, g.inner_width)
     band_region = Region("band", MARGIN, g.body_top - band_height, g.inner_width, band_height)
@@ -157,7 +164,8 @@ def _page(kit: pdf_blocks.Kit, g: Geometry) -> Sheet:
     _column_rules(canvas, columns)
     canvas.showPage()
     canvas.save()
-    return Sheet(g.paper, buffer.getvalue(), top.fills + body.fills, top.overflow + body.overflow)
+    return Sheet(g.paper, buffer.getvalue(), top.fills + body.fills, top.overflow + body.overflow,
+                 top.stop if top.overflow else body.stop)
 
 
 def _columns(g: Geometry, top: float) -> list[Region]:
@@ -180,7 +188,7 @@ def _height(block: Block, width: float) -> float:
     return total
 
 
-def _decorate(canvas: Any, lesson: Lesson, g: Geometry) -> None:
+def _decorate(canvas: Any, lesson: Lesson, g: Geometry, source_name: str) -> None:
     from reportlab.lib.colors import HexColor
 
     meta = lesson.meta
@@ -198,7 +206,7 @@ def _decorate(canvas: Any, lesson: Lesson, g: Geometry) -> None:
     canvas.line(MARGIN, MARGIN + 8.5, g.width - MARGIN, MARGIN + 8.5)
     canvas.setFont(pdf_fonts.SANS, BODY_SIZE)
     canvas.drawString(MARGIN, MARGIN + 1, f"{meta.course}, lesson {meta.lesson}: RLHF")
-    canvas.drawRightString(g.width - MARGIN, MARGIN + 1, f"source/l13.yaml, version {meta.version}")
+    canvas.drawRightString(g.width - MARGIN, MARGIN + 1, f"{source_name}, version {meta.version}")
 
 
 def _column_rules(canvas: Any, columns: Sequence[Region]) -> None:
@@ -217,6 +225,6 @@ def _overflow(sheet: Sheet, file: str) -> list[Problem]:
     first, *rest = sheet.overflow
     later = f"; after it, {', '.join(repr(b) for b in rest)} had no room either" if rest else ""
     return [Problem(file, 0, 0, first,
-                    f"the cheatsheet's block '{first}' does not fit on the one {sheet.paper} page (column "
-                    f"{COLUMNS} is full){later}; expected shorter text in the source: the sheet is never "
+                    f"the cheatsheet's block '{first}' does not fit on the one {sheet.paper} page "
+                    f"({sheet.stop}){later}; expected shorter text in the source: the sheet is never "
                     "shrunk to fit")]

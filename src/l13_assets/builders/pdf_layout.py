@@ -203,6 +203,7 @@ class Fill:
 class Flow:
     fills: tuple[Fill, ...]
     overflow: tuple[str, ...]  # names of the blocks that did not fit, the first one cut short
+    stop: str = ""  # why the first of them did not fit, naming its region: "column 2 is full"
 
 
 def flow(canvas: Any, regions: Sequence[Region], blocks: Sequence[Block]) -> Flow:
@@ -211,17 +212,28 @@ def flow(canvas: Any, regions: Sequence[Region], blocks: Sequence[Block]) -> Flo
     Each block is kept whole in one frame: one that does not fit the rest of a frame starts the next.
     A block taller than a whole frame, or one left when the last frame is full, is reported (with the
     blocks after it), not drawn elsewhere."""
-    from reportlab.platypus import Frame
-
-    frames = [Frame(r.x, r.y, r.width, r.height, leftPadding=0, rightPadding=0, topPadding=0,
-                    bottomPadding=0, showBoundary=0) for r in regions]
+    frames = [_frame(r) for r in regions]
     current = 0
     for b, block in enumerate(blocks):
         while current < len(frames) and not _room(frames[current], block):
             current += 1
-        if current == len(frames) or not _pour(frames[current], list(block.flowables), canvas):
-            return Flow(_fills(regions, frames), tuple(x.name for x in blocks[b:]))
+        if current == len(frames):
+            stop = f"{regions[-1].name} is full"
+            if not any(_room(_frame(r), block) for r in regions):
+                stop = f"it is taller than an empty {regions[-1].name.split()[0]}"
+        elif not _pour(frames[current], list(block.flowables), canvas):
+            stop = f"{regions[current].name} is full"
+        else:
+            continue
+        return Flow(_fills(regions, frames), tuple(x.name for x in blocks[b:]), stop)
     return Flow(_fills(regions, frames), ())
+
+
+def _frame(region: Region) -> Any:
+    from reportlab.platypus import Frame
+
+    return Frame(region.x, region.y, region.width, region.height, leftPadding=0, rightPadding=0, topPadding=0,
+                 bottomPadding=0, showBoundary=0)
 
 
 def _room(frame: Any, block: Block) -> bool:
