@@ -7,7 +7,7 @@ import os
 import struct
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,10 @@ from l13_assets.builders.figures import (
     render,
     render_formats,
 )
+from l13_assets.lesson_text import MINUS
 from l13_assets.loader import Source, load
 from l13_assets.model import Example, Lesson
+from l13_assets.verify.style import text_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source" / "l13.yaml"
@@ -161,21 +163,40 @@ def test_tradeoff_curves_approach_their_limits_at_the_axis_ends(figures: dict[st
     assert all(o <= r + 1e-12 for o, r in zip(optimum, reward, strict=True))
 
 
-def test_the_lesson_beta_is_marked_with_its_values_in_both_figures(figures: dict[str, Any],
-                                                                    lesson: Lesson) -> None:
+def test_the_value_labels_at_the_lesson_beta_read_the_plotted_curves(figures: dict[str, Any],
+                                                                     lesson: Lesson) -> None:
+    """Each number printed at the lesson's β is what its curve reaches there, rounded as the label shows it:
+    the label is compared with the drawn line, not with the values the label was made from."""
     for figure_id, fig in figures.items():
-        texts = {t.get_text() for ax in fig.axes for t in ax.texts}
-        for example in lesson.examples:
-            values = example.pi_star if figure_id == "fig-policy-vs-beta" else (
-                example.kl, example.expected_reward, example.max_value)
-            for value in values:
-                assert plain_number(float(value)) in {plain_number(float(t)) for t in texts if _number(t)}
-            assert f"β = {plain_number(float(example.beta))}" in texts
+        for ax, example in zip(fig.axes, lesson.examples, strict=True):
+            marks = [t for t in ax.texts if t.get_text().startswith("β = ")]
+            assert len(marks) == 1, f"{figure_id}: one β mark per panel"
+            beta = float(marks[0].xy[0])
+            assert marks[0].get_text() == f"β = {plain_number(beta)}"
+            curves = {ln.get_gid(): _y_at(ln, beta) for ln in ax.get_lines()
+                      if (ln.get_gid() or "").startswith(example.id)}
+            labels = [t for t in ax.texts if _number(t.get_text()) and float(t.xy[0]) == beta]
+            assert curves and len(labels) == len(curves), f"{figure_id}: one label per curve at β = {beta}"
+            matched = set()
+            for label in labels:
+                shown = Decimal(label.get_text().replace(MINUS, "-"))
+                gid = min(curves, key=lambda g: abs(curves[g] - float(label.xy[1])))  # the curve it points at
+                matched.add(gid)
+                assert Decimal(curves[gid]).quantize(shown, rounding=ROUND_HALF_UP) == shown, (
+                    f"{figure_id}: label {label.get_text()} beside {gid}, which is at {curves[gid]!r}")
+            assert len(matched) == len(curves), f"{figure_id}: two labels point at one curve"
+
+
+def _y_at(ln: Any, beta: float) -> float:
+    xs, ys = ln.get_xdata(), ln.get_ydata()
+    hits = [i for i, x in enumerate(xs) if x == beta]
+    assert hits, f"β = {beta} is not a sample of {ln.get_gid()}"
+    return float(ys[hits[0]])
 
 
 def _number(text: str) -> bool:
     try:
-        float(text)
+        float(text.replace(MINUS, "-"))
     except ValueError:
         return False
     return True
@@ -224,12 +245,21 @@ def test_no_text_overlaps_another_or_leaves_the_figure(figures: dict[str, Any], 
                 assert not box_a.overlaps(box_b), f"{figure_id}: '{a}' overlaps '{b}'"
 
 
-def test_text_is_house_style(figures: dict[str, Any]) -> None:
-    for fig in figures.values():
-        texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
-        joined = " ".join(texts)
-        assert "β" in joined and "π" in joined
-        assert not {"—", "–"} & set(joined)
+def test_text_is_house_style(figures: dict[str, Any], lesson: Lesson) -> None:
+    """Every Text drawn (titles, labels, legends, notes, tick labels), the cheatsheet's compact figure too."""
+    from matplotlib.text import Text
+
+    from l13_assets.builders import pdf_figure
+
+    compact = figure(lesson, pdf_figure.FIGURE_ID, width_in=3.4, height_in=1.1)
+    pdf_figure.compact(compact, lesson)
+    acronyms = frozenset(lesson.style.acronyms)
+    for name, fig in [*figures.items(), ("cheatsheet figure", compact)]:
+        drawn(fig)  # tick labels get their text when drawn
+        texts = [t.get_text() for t in fig.findobj(Text) if isinstance(t, Text) and t.get_text()]
+        assert "β (log scale)" in texts and any("π" in t for t in texts), name
+        for text in texts:
+            assert text_problems(text, latex=False, acronyms=acronyms) == [], f"{name}: {text!r}"
 
 
 def fresh(lesson: Lesson, figure_id: str, fmt: str, **size: float) -> bytes:
