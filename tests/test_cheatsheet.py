@@ -311,3 +311,12 @@ def test_skipping_unused_row_measurement_changes_no_formula(source: Source) -> N
         with pdf_math._row_heights_only_when_used():
             lazy = [ziamath.Latex(f, size=12).svg() for f in formulas]
     assert lazy == plain
+
+
+def test_a_heading_wider_than_its_column_is_an_error_not_an_overlap() -> None:
+    from l13_assets.builders.pdf_layout import heading
+    from l13_assets.errors import UserError
+
+    assert heading("The objective", "#000000").wrap(200, 50)[0] == 200
+    with pytest.raises(UserError, match="the heading 'Choosing β and much more besides, at length' is"):
+        heading("Choosing β and much more besides, at length", "#000000").wrap(100, 50)

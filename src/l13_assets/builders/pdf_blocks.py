@@ -178,7 +178,7 @@ def beta_table(kit: Kit, width: float) -> Block:
     first = 76.0
     rest = width - first
     return Block("beta_table", [
-        heading("Choosing β (worked example solved at one β per row)", colour),
+        heading("Choosing β (the worked example at each β)", colour),
         table(rows, [first, rest * 0.6, rest * 0.4], tint),
     ])
 
