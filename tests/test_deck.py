@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from l13_assets import drills
 from l13_assets.builders import Context, deck, deck_history
@@ -106,6 +107,19 @@ def test_concept_cards_show_the_question_then_answer_source_and_figure(imported:
     assert re.search(r'<img src="l13-rlhf-fig-policy-vs-beta-[0-9a-f]{10}\.svg" alt="Two panels', answer)
     assert r"\[\pi^*(y\mid x) = \frac{1}{Z(x)}" in answer
     assert "<img" not in question and "Source" not in visible_text(question)
+
+
+def test_concept_cards_show_the_formulas_their_source_names_in_display_math(imported: Any) -> None:
+    col, _ = imported
+    lesson = default_lesson()
+    entries = {getattr(e, "id", None): e for e in [lesson.optimal_policy, *lesson.pipeline]}
+    notes = notes_by_stable_id(col, lesson_order())
+    assert [c.id for c in lesson.flashcards if c.formulas] == ["card-optimal-policy", "card-reward-hacking"]
+    for card in lesson.flashcards:
+        expected = [getattr(entries[entry_id], name) for entry_id, name in (f.split(".") for f in card.formulas)]
+        answer = notes[card.id].cards()[0].answer()
+        shown = [span[2:-2] for span in math_spans(answer) if span.startswith("\\[")]
+        assert shown == [str(escape(f)) for f in expected], card.id  # as the template escapes them
 
 
 def test_drill_cards_ask_for_a_typed_answer_in_a_stated_format(imported: Any) -> None:
