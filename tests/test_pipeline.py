@@ -237,3 +237,21 @@ def test_source_date_epoch_dates_a_changed_note(built: tuple[Path, Path], tmp_pa
     assert result.returncode == 0, result.stderr
     history = (folder / "l13.notes.json").read_text()
     assert epoch in history
+
+
+def test_an_overflowing_cheatsheet_fails_the_build_and_keeps_the_previous_pdfs(built: tuple[Path, Path],
+                                                                               tmp_path: Path) -> None:
+    source, out = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    grown = tmp_path / "l13.yaml"
+    extra = "".join(f'  - id: pitfall-extra-{i}\n    mistake: "An extra pitfall number {i} to fill the page."\n'
+                    f'    instead: "A long enough remedy that takes up two lines of the narrow column on the page."\n'
+                    for i in range(8))
+    grown.write_text(source.read_text(encoding="utf-8").replace("\npitfalls:\n", "\npitfalls:\n" + extra, 1),
+                     encoding="utf-8")
+    result = build(grown, copy, "--force")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{grown}: pitfalls: the cheatsheet's block 'pitfalls' does not fit" in result.stderr
+    assert snapshot(copy) == snapshot(out)
+    assert not (tmp_path / "l13.notes.json").exists(), "a failed build writes nothing beside the source either"

@@ -12,12 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import Problem
-from ..yaml_reader import dotted
-from .facts import Fact
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: ``check`` forks before it imports anything it can leave to later
+    from ..errors import Problem
     from ..loader import Source
+    from .facts import Fact
     from .symbolic import Symbolic
 
 
@@ -38,6 +36,8 @@ class Report:
         return [self.source.located.problem(f.path, f"[{f.kind}] {f.detail}{self._inputs(f)}") for f in self.failures]
 
     def _inputs(self, fact: Fact) -> str:
+        from ..yaml_reader import dotted
+
         if not fact.inputs:
             return ""
         located = self.source.located
@@ -49,9 +49,14 @@ def start_symbolic() -> Callable[[], Symbolic]:
     """Begin the source-independent sympy work (its import and the proofs: most of check's time) on the
     other core; call this before loading the source and pass the result to ``run``."""
     from ..background import in_background
-    from .symbolic import symbolic
 
-    return in_background(symbolic, worthwhile="sympy" not in sys.modules)
+    return in_background(_symbolic, worthwhile="sympy" not in sys.modules)
+
+
+def _symbolic() -> Symbolic:
+    from .symbolic import symbolic  # in the child: its imports overlap the parent's loading
+
+    return symbolic()
 
 
 def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
