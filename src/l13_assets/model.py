@@ -45,21 +45,21 @@ def _distribution(values: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
     return values
 
 
-def _positive(value: Decimal) -> Decimal:
-    if value <= 0:
-        raise ValueError(f"β = {value}, expected a number greater than 0")
-    return value
+def _above_zero(name: str) -> Callable[[Decimal], Decimal]:
+    def check(value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError(f"{name} = {value}, expected a number greater than 0")
+        return value
+
+    return check
+
+
+_positive = _above_zero("β")
 
 
 def _inside_unit_interval(value: Decimal) -> Decimal:
     if not 0 < value < 1:
         raise ValueError(f"{value}, expected a confidence level strictly between 0 and 1")
-    return value
-
-
-def _positive_step(value: Decimal) -> Decimal:
-    if value <= 0:
-        raise ValueError(f"step {value}, expected a number greater than 0")
     return value
 
 
@@ -322,7 +322,7 @@ class Grid(Strict):
 
     low: Number
     high: Number
-    step: Annotated[Number, AfterValidator(_positive_step)]
+    step: Annotated[Number, AfterValidator(_above_zero("step"))]
 
     @model_validator(mode="after")
     def _ordered(self) -> Grid:
