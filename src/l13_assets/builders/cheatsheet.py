@@ -153,6 +153,7 @@ def _page(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> Sheet:
     canvas.setTitle(meta.title)
     canvas.setSubject(f"{meta.course}, lesson {meta.lesson}, version {meta.version}")
     canvas.setCreator("l13-assets")
+    canvas.setAuthor(meta.course)  # reportlab's default author is "anonymous"
     _decorate(canvas, kit.lesson, g, source_name)
     band = pdf_blocks.pipeline(kit, g.inner_width)
     band_height = _height(band, g.inner_width)
