@@ -64,12 +64,6 @@ def _spacer(height: float) -> Any:
     return Spacer(1, height)
 
 
-def _indented(flowable: Any, left: float = 6.0) -> Any:
-    from reportlab.platypus import Indenter
-
-    return [Indenter(left=left), flowable, Indenter(left=-left)]
-
-
 def pipeline(kit: Kit, width: float) -> Block:
     colour, tint = COLOURS["pipeline"]
     stages = kit.lesson.pipeline
