@@ -313,6 +313,29 @@ def test_skipping_unused_row_measurement_changes_no_formula(source: Source) -> N
     assert lazy == plain
 
 
+def test_breaking_lines_once_per_width_changes_no_byte(
+    outputs: dict[str, bytes], source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportlab.platypus import Paragraph
+
+    from l13_assets.builders import pdf_layout
+
+    assert pdf_layout._paragraph_class() is not Paragraph  # the shortcut is in use in `outputs`
+    monkeypatch.setattr(pdf_layout, "_paragraph_class", lambda: Paragraph)
+    plain = {o.path: o.data for o in cheatsheet.build(Context(source, SOURCE))}
+    assert plain == outputs
+
+
+def test_a_paragraph_wrapped_at_a_new_width_breaks_again() -> None:
+    from l13_assets.builders.pdf_layout import paragraph, styles
+
+    para = paragraph("several words that need two lines in a narrow column " * 3, styles().body)
+    _, wide = para.wrap(400, 100)
+    _, narrow = para.wrap(100, 100)
+    assert narrow > wide
+    assert para.wrap(400, 100)[1] == wide and para.width == 400
+
+
 def test_a_heading_wider_than_its_column_is_an_error_not_an_overlap() -> None:
     from l13_assets.builders.pdf_layout import heading
     from l13_assets.errors import UserError

@@ -16,7 +16,7 @@ from ..errors import UserError
 from ..lesson_text import format_number, format_value, to_markup
 from ..model import Example, Lesson
 from .pdf_fonts import SANS
-from .pdf_layout import COLOURS, TABLE_SIZE, Block, Styles, heading, scripts, table
+from .pdf_layout import COLOURS, TABLE_SIZE, Block, Styles, heading, paragraph, scripts, table
 from .pdf_math import FormulaTooWide, Typesetter, formula_flowable
 
 
@@ -32,16 +32,12 @@ class Kit:
     figure: Callable[[float], Any]  # the figure as a flowable at most this wide (pt)
 
     def para(self, text: str, style: Any = None) -> Any:
-        from reportlab.platypus import Paragraph
-
         style = style or self.styles.body
-        return Paragraph(scripts(to_markup(text, self.entries), style.fontSize), style)
+        return paragraph(scripts(to_markup(text, self.entries), style.fontSize), style)
 
     def markup(self, markup: str, style: Any = None) -> Any:
-        from reportlab.platypus import Paragraph
-
         style = style or self.styles.body
-        return Paragraph(scripts(markup, style.fontSize), style)
+        return paragraph(scripts(markup, style.fontSize), style)
 
     def cell(self, text: str, bold: bool = False) -> Any:
         return self.para(text, self.styles.cell_bold if bold else self.styles.cell)
@@ -207,11 +203,9 @@ def instruments(kit: Kit, width: float) -> Block:
 
 def pitfalls(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["pitfalls"]
-    from reportlab.platypus import Paragraph
-
     items = [
-        Paragraph(scripts(f"<b>{to_markup(p.mistake, kit.entries)}</b> {to_markup(p.instead, kit.entries)}",
-                          kit.styles.bullet.fontSize), kit.styles.bullet, bulletText="•")
+        paragraph(scripts(f"<b>{to_markup(p.mistake, kit.entries)}</b> {to_markup(p.instead, kit.entries)}",
+                          kit.styles.bullet.fontSize), kit.styles.bullet, bullet="•")
         for p in kit.lesson.pitfalls
     ]
     return Block("pitfalls", [heading("Common pitfalls", colour), *items])
