@@ -294,7 +294,7 @@ def test_a_render_has_the_pixels_of_the_figure_it_returns(lesson: Lesson, size: 
     for figure_id in figure_ids(lesson):
         fig = figure(lesson, figure_id, **kwargs)
         with module._style(fig.get_figwidth()):
-            native = module._save(fig, "png", module.PNG_DPI)
+            native = module.save(fig, "png", module.PNG_DPI)
         rendered = fresh(lesson, figure_id, "png", **kwargs)
         native_px, rendered_px = (np.asarray(Image.open(io.BytesIO(d))) for d in (native, rendered))
         assert native_px.shape == rendered_px.shape
@@ -313,7 +313,7 @@ def test_the_png_has_the_pixels_matplotlib_saves(lesson: Lesson) -> None:
     for figure_id in figure_ids(lesson):
         fig = figure(lesson, figure_id)
         with module._style(fig.get_figwidth()):
-            ours = module._save(fig, "png", module.PNG_DPI)
+            ours = module.save(fig, "png", module.PNG_DPI)
             theirs = io.BytesIO()
             fig.savefig(theirs, format="png", dpi=module.PNG_DPI)
         decoded = Image.open(io.BytesIO(ours))

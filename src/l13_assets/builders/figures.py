@@ -41,7 +41,7 @@ FORMATS = ("svg", "png")
 WIDTH_IN = 8.0  # default size: two panels side by side, readable at full page width and on a screen
 HEIGHT_IN = 3.6
 PNG_DPI = 240  # 8 in × 240 = 1,920 px: print resolution at full page width
-PNG_COMPRESS_LEVEL = 1  # zlib level: higher levels cost time for little size on a plot (see _save)
+PNG_COMPRESS_LEVEL = 1  # zlib level: higher levels cost time for little size on a plot (see save)
 GRID_POINTS = 241  # samples over four decades: at most 0.03 of π between samples, smooth when drawn
 MIN_FONT_PT = 6.0  # the cheatsheet's floor for legible print
 BASE_FONT_PT = 9.0
@@ -69,7 +69,7 @@ LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "n
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 PI_SFT = r"$π_{SFT}$"  # the one mathtext string left (a legend label): each costs a parse on every save
 
-# Fixed so the SVG's ids and both formats' bytes do not depend on the run (see also the metadata in _save).
+# Fixed so the SVG's ids and both formats' bytes do not depend on the run (see also the metadata in save).
 RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "mathtext.fontset": "dejavusans",
@@ -86,6 +86,7 @@ RC: dict[RcKeyType, Any] = {
     "legend.frameon": False,
     "legend.handlelength": 2.6,
     "xtick.minor.width": 0.5,
+    "axes.titley": 1.0,
 }
 
 
@@ -150,7 +151,7 @@ def render_formats(
     if missing:
         with _style(width_in):
             fig = _draw(lesson, figure_id, width_in, height_in, minor_ticks_as_marks=True)
-            drawn = {fmt: _save(fig, fmt, dpi) for fmt in missing}
+            drawn = {fmt: save(fig, fmt, dpi) for fmt in missing}
         known = {**known, **drawn}
         _RENDERED.pop(key, None)
         _RENDERED[key] = known  # most recent last
@@ -228,7 +229,8 @@ def _style(width_in: float) -> Iterator[Fonts]:
         yield fonts
 
 
-def _save(fig: Figure, fmt: str, dpi: float) -> bytes:
+def save(fig: Figure, fmt: str, dpi: float) -> bytes:
+    """``fig`` as reproducible SVG or PNG bytes (what ``render`` returns for a figure it has drawn)."""
     import io
 
     buffer = io.BytesIO()
