@@ -336,6 +336,51 @@ def test_a_paragraph_wrapped_at_a_new_width_breaks_again() -> None:
     assert para.wrap(400, 100)[1] == wide and para.width == 400
 
 
+def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: Source) -> None:
+    """The sheet draws each glyph outline once and places it with a transform; every point of every outline
+    must end where ziamath's SVG 1.1 output (every glyph written out in place) puts it, to 0.02 pt."""
+    import numpy as np
+    from reportlab.pdfgen.canvas import Canvas
+
+    from l13_assets.builders import pdf_math
+    from l13_assets.builders.pdf_layout import FORMULA_SIZE, SCRIPT_SIZE
+
+    lesson = source.lesson
+    ziamath = pdf_math._ziamath()
+    typesetter = pdf_math.Typesetter(FORMULA_SIZE)
+    for latex in (lesson.optimal_policy.formula, lesson.bradley_terry.loss, r"\left(\frac{a}{b}\right)^{2}"):
+        with pdf_math._glyph_floor(ziamath, SCRIPT_SIZE * pdf_math.PX_PER_PT):
+            ziamath.config.svg2 = False
+            svg = ziamath.Latex(latex, size=FORMULA_SIZE * pdf_math.PX_PER_PT).svgxml()
+        min_x, min_y = (float(v) for v in svg.get("viewBox").split()[:2])
+        expected = []
+        for path in (e for e in svg.iter() if e.tag.rsplit("}", 1)[-1] == "path"):
+            numbers = [float(v) for v in re.findall(r"-?[\d.]+", path.get("d"))]
+            pairs = zip(numbers[::2], numbers[1::2], strict=True)
+            expected += [((x - min_x) * 0.75, (y - min_y) * 0.75) for x, y in pairs]
+
+        line = typesetter.line(latex)
+        buffer = io.BytesIO()
+        canvas = Canvas(buffer, pagesize=(line.width, line.height))
+        canvas.addLiteral(line.paths)
+        canvas.showPage()
+        canvas.save()
+        drawn = []
+        with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+            for curve in pdf.pages[0].curves:
+                for segment in curve["path"]:
+                    if segment[0] in ("m", "l"):
+                        drawn.append(segment[1])
+                    elif segment[0] == "c":  # a raised quadratic: its end point, and its control point
+                        (c1x, c1y), _, (ex, ey) = segment[1:]
+                        start = drawn[-1]
+                        drawn += [(start[0] + 1.5 * (c1x - start[0]), start[1] + 1.5 * (c1y - start[1])), (ex, ey)]
+        a, b = np.array(expected), np.array(drawn)
+        assert len(a) == len(b), latex
+        distance = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+        assert distance.min(axis=1).max() < 0.02 and distance.min(axis=0).max() < 0.02, latex
+
+
 def test_a_heading_wider_than_its_column_is_an_error_not_an_overlap() -> None:
     from l13_assets.builders.pdf_layout import heading
     from l13_assets.errors import UserError

@@ -1,9 +1,10 @@
 """Display formulas for the cheatsheet: LaTeX typeset by ziamath (STIX Two Math), drawn as vectors.
 
-ziamath lays a formula out and writes SVG 1.1 paths (``svg2 = False``: only ``path`` elements with absolute
-M, L, Q, Z commands and ``rect`` fraction bars). ``pdf_paths`` turns those straight into PDF path operators
-(quadratic segments raised to cubic, coordinates to 0.01 pt), once per formula per build; every page that
-shows the formula writes the same operator string. An invisible copy of the formula as plain Unicode (text
+ziamath lays a formula out and writes SVG 2: each glyph's outline once as a ``symbol`` (absolute M, L, Q,
+Z commands), placed by ``use`` elements, and ``rect`` fraction bars. ``pdf_paths`` turns each distinct
+outline into PDF path operators once per build (quadratic segments raised to cubic) and each placement into
+a ``cm`` transform around them (placements to 0.01 pt), once per formula per build; every page that shows
+the formula writes the same operator string. An invisible copy of the formula as plain Unicode (text
 render mode 3, inside a ``/L13Formula`` marked-content span so tests can tell it apart) keeps the page
 searchable.
 
@@ -57,6 +58,7 @@ class Typesetter:
     def __init__(self, size_pt: float) -> None:
         self.size_pt = size_pt
         self._cache: dict[str, Line] = {}
+        self._glyphs: dict[str, str] = {}  # a glyph outline as PDF operators (see pdf_paths)
 
     def line(self, latex: str) -> Line:
         if latex not in self._cache:
@@ -90,7 +92,7 @@ class Typesetter:
         with _glyph_floor(ziamath, SCRIPT_SIZE * PX_PER_PT), _row_heights_only_when_used():
             math = ziamath.Latex(latex, size=self.size_pt * PX_PER_PT)
             svg = math.svgxml()
-        paths, width, height, origin = pdf_paths(svg)
+        paths, width, height, origin = pdf_paths(svg, self._glyphs)
         return Line(paths, width, height, latex_to_text(latex), origin, float(math.node.xadvance()) * PT_PER_PX)
 
 
@@ -116,9 +118,14 @@ def _joined(pieces: list[Line], latex: str | None = None) -> Line:
 _NUMBER = re.compile(r"[MLQZ]|-?(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?")
 
 
-def pdf_paths(svg: Any) -> tuple[str, float, float, tuple[float, float]]:
+def pdf_paths(svg: Any, glyphs: dict[str, str] | None = None) -> tuple[str, float, float, tuple[float, float]]:
     """ziamath's SVG element as PDF fill operators in pt (y up, origin at the box's bottom left), with the
-    box's width and height in pt and where the typesetting origin (0, 0) falls in the box."""
+    box's width and height in pt and where the typesetting origin (0, 0) falls in the box.
+
+    Each glyph's outline is converted once, in its symbol's own units, and every placement of it is a
+    ``cm`` transform around those operators. ``glyphs`` (outline to operators) carries the conversions
+    from one formula to the next: a sheet's formulas use about 90 distinct glyphs 585 times."""
+    glyphs = {} if glyphs is None else glyphs
     min_x, min_y, _, view_height = (float(v) for v in svg.get("viewBox").split())
     width, height = float(svg.get("width")), float(svg.get("height"))
     if abs(height - view_height) > 1e-6:  # pragma: no cover - ziamath's view box is its size
@@ -127,51 +134,64 @@ def pdf_paths(svg: Any) -> tuple[str, float, float, tuple[float, float]]:
     def point(x: float, y: float) -> tuple[float, float]:
         return (x - min_x) * PT_PER_PX, (height - (y - min_y)) * PT_PER_PX
 
+    symbols: dict[str, tuple[str, float, float, float]] = {}  # id: operators, view box x, y and height
     out: list[str] = ["0 g"]
-    for element in svg.iter():
+    for element in svg:
         tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "rect":
+        if tag == "symbol":
+            box_x, box_y, _, box_height = (float(v) for v in element.get("viewBox").split())
+            outline = "".join(path.get("d") for path in element)
+            if outline and outline not in glyphs:
+                glyphs[outline] = _path_ops(outline)
+            symbols[element.get("id")] = (glyphs.get(outline, ""), box_x, box_y, box_height)
+        elif tag == "use":
+            ops, box_x, box_y, box_height = symbols[element.get("href").lstrip("#")]
+            if not ops:  # a space: a symbol with no outline
+                continue
+            # the symbol's view box is scaled (evenly) to the use's size, then placed at its x and y
+            scale = float(element.get("height")) / box_height
+            x, y = point(float(element.get("x")) - box_x * scale, float(element.get("y")) - box_y * scale)
+            a = _n(scale * PT_PER_PX, 5)
+            out.append(f"q {a} 0 0 -{a} {_n(x)} {_n(y)} cm {ops} f Q")
+        elif tag == "rect":
             x, y = point(float(element.get("x")), float(element.get("y")) + float(element.get("height")))
             out.append(f"{_n(x)} {_n(y)} {_n(float(element.get('width')) * PT_PER_PX)} "
                        f"{_n(float(element.get('height')) * PT_PER_PX)} re f")
-        elif tag == "path":
-            out.append(_path_ops(element.get("d"), point) + " f")
-        elif tag != "svg":  # pragma: no cover - ziamath's SVG 1.1 output has no other elements
+        else:  # pragma: no cover - ziamath's SVG 2 output has no other elements at the top
             raise RuntimeError(f"ziamath wrote an unexpected SVG element <{tag}>")
     return "\n".join(out), width * PT_PER_PX, height * PT_PER_PX, point(0.0, 0.0)
 
 
-def _path_ops(d: str, point: Any) -> str:
+def _path_ops(d: str) -> str:
+    """An SVG outline (absolute M, L, Q, Z) as PDF path operators in the same units; a quadratic segment
+    becomes the cubic with control points two thirds of the way to the quadratic's."""
     tokens = _NUMBER.findall(d)
     ops: list[str] = []
-    current = (0.0, 0.0)
+    sx = sy = 0.0
     i = 0
     while i < len(tokens):
         command = tokens[i]
         if command == "Z":
             ops.append("h")
             i += 1
-            continue
-        count = {"M": 2, "L": 2, "Q": 4}[command]
-        values = [float(v) for v in tokens[i + 1:i + 1 + count]]
-        i += 1 + count
-        if command == "Q":  # quadratic to cubic: control points two thirds of the way to the quadratic's
-            qx, qy = point(values[0], values[1])
-            ex, ey = point(values[2], values[3])
-            sx, sy = current
-            c1 = (sx + 2 / 3 * (qx - sx), sy + 2 / 3 * (qy - sy))
-            c2 = (ex + 2 / 3 * (qx - ex), ey + 2 / 3 * (qy - ey))
-            ops.append(f"{_n(c1[0])} {_n(c1[1])} {_n(c2[0])} {_n(c2[1])} {_n(ex)} {_n(ey)} c")
-            current = (ex, ey)
-        else:
-            current = point(values[0], values[1])
-            ops.append(f"{_n(current[0])} {_n(current[1])} {'m' if command == 'M' else 'l'}")
+        elif command == "Q":
+            qx, qy, ex, ey = (float(v) for v in tokens[i + 1:i + 5])
+            i += 5
+            c = (sx + 2 / 3 * (qx - sx), sy + 2 / 3 * (qy - sy), ex + 2 / 3 * (qx - ex), ey + 2 / 3 * (qy - ey))
+            ops.append(f"{_n(c[0], 3)} {_n(c[1], 3)} {_n(c[2], 3)} {_n(c[3], 3)} {tokens[i - 2]} {tokens[i - 1]} c")
+            sx, sy = ex, ey
+        elif command in ("M", "L"):
+            sx, sy = float(tokens[i + 1]), float(tokens[i + 2])
+            ops.append(f"{tokens[i + 1]} {tokens[i + 2]} {'m' if command == 'M' else 'l'}")
+            i += 3
+        else:  # pragma: no cover - ziamath writes only M, L, Q and Z
+            raise RuntimeError(f"ziamath wrote an unexpected path command {command!r}")
     return " ".join(ops)
 
 
-def _n(value: float) -> str:
-    """A coordinate to 0.01 pt, as short as it goes: 12.5, 3, -0.25."""
-    text = f"{value:.2f}"
+def _n(value: float, decimals: int = 2) -> str:
+    """A number to ``decimals`` places (a coordinate to 0.01 pt), as short as it goes: 12.5, 3, -0.25."""
+    text = f"{value:.{decimals}f}"
     if text[-1] == "0":
         text = text.rstrip("0").rstrip(".")
         if text in ("-0", ""):
@@ -192,9 +212,10 @@ def _ziamath() -> Any:
 
 @contextmanager
 def _glyph_floor(ziamath: Any, floor_px: float) -> Iterator[None]:
-    # ziamath floors script sizes at font.basesize * minsizefraction; basesize is the font's, not ours
+    # ziamath floors script sizes at font.basesize * minsizefraction; basesize is the font's, not ours.
+    # SVG 2 output: each glyph's outline once, as a <symbol>, placed by <use> (see pdf_paths).
     saved_svg2, saved_fraction = ziamath.config.svg2, ziamath.config.minsizefraction
-    ziamath.config.svg2 = False
+    ziamath.config.svg2 = True
     ziamath.config.minsizefraction = floor_px / _font_basesize(ziamath)
     try:
         yield
