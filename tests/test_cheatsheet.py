@@ -263,9 +263,25 @@ def test_overflow_is_an_error_naming_the_block(source: Source) -> None:
     assert returned == []
     message = str(caught.value)
     assert "block 'pitfalls' does not fit" in message
-    assert message.startswith("source/l13.yaml: pitfalls: ")
+    line = SOURCE.read_text(encoding="utf-8").splitlines().index("pitfalls:") + 1
+    assert message.startswith(f"source/l13.yaml:{line}:1: pitfalls: ")
     assert "(column 3 is full)" in message
     assert "never shrunk" in message
+
+
+def test_a_formula_too_wide_for_its_column_is_an_error_at_its_line() -> None:
+    text = SOURCE.read_text(encoding="utf-8")
+    wide = r"\sigma\big(" + " ".join([r"r(x,y_w) \cdot r(x,y_l)"] * 8) + r"\big)"
+    start = text.index("\nbradley_terry:\n")
+    before = text.index("  formula: ", start)
+    line = text.count("\n", 0, before) + 1
+    end = text.index("\n", before)
+    grown = parse((text[:before] + f"  formula: '{wide}'" + text[end:]).encode("utf-8"), "source/l13.yaml")
+    with pytest.raises(UserError) as caught:
+        cheatsheet.build(Context(grown, SOURCE))
+    message = str(caught.value)
+    assert message.startswith(f"source/l13.yaml:{line}:3: bradley_terry.formula: formula is "), message
+    assert "cannot be broken to fit" in message and "\n" not in message
 
 
 def test_overflow_names_the_column_that_stopped_the_flow() -> None:

@@ -252,6 +252,7 @@ def test_an_overflowing_cheatsheet_fails_the_build_and_keeps_the_previous_pdfs(b
                      encoding="utf-8")
     result = build(grown, copy, "--force")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"{grown}: pitfalls: the cheatsheet's block 'pitfalls' does not fit" in result.stderr
+    line = grown.read_text(encoding="utf-8").splitlines().index("pitfalls:") + 1
+    assert f"{grown}:{line}:1: pitfalls: the cheatsheet's block 'pitfalls' does not fit" in result.stderr
     assert snapshot(copy) == snapshot(out)
     assert not (tmp_path / "l13.notes.json").exists(), "a failed build writes nothing beside the source either"

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import Problem, UserError
 from ..lesson_text import entries_by_id
 from ..model import Lesson
+from ..yaml_reader import Located
 from . import Context, Output, pdf_blocks, pdf_fonts
 from .pdf_layout import (
     BAND_GAP,
@@ -61,7 +62,8 @@ def file_name(paper: str) -> str:
 
 
 def build(ctx: Context) -> list[Output]:
-    sheets = render(ctx.source.lesson, ctx.papers, file=ctx.source.file, source_name=ctx.source_path.name)
+    sheets = render(ctx.source.lesson, ctx.papers, file=ctx.source.file, source_name=ctx.source_path.name,
+                    located=ctx.source.located)
     return [Output(file_name(s.paper), s.pdf) for s in sheets]
 
 
@@ -75,20 +77,24 @@ class Sheet:
 
 
 def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml",
-           source_name: str | None = None) -> list[Sheet]:
+           source_name: str | None = None, located: Located | None = None) -> list[Sheet]:
     """One PDF per paper size, or a UserError naming every block that did not fit.
 
-    ``file`` names the source in problems; ``source_name`` (default: the last part of ``file``) is the file
-    name the footer shows: a name, never a folder, so the bytes do not depend on where the source is."""
-    sheets = draft(lesson, papers, file=file, source_name=source_name)
-    problems = [p for sheet in sheets for p in _overflow(sheet, file)]
+    ``file`` names the source in problems, and ``located`` (the loaded source's positions) gives them the
+    line where the block's or formula's text is written; ``source_name`` (default: the last part of
+    ``file``) is the file name the footer shows: a name, never a folder, so the bytes do not depend on
+    where the source is."""
+    locate = _locator(located)
+    sheets = draft(lesson, papers, file=file, source_name=source_name, locate=locate)
+    problems = [p for sheet in sheets for p in _overflow(sheet, file, locate)]
     if problems:
         raise UserError(problems)
     return sheets
 
 
 def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml",
-          source_name: str | None = None) -> list[Sheet]:
+          source_name: str | None = None,
+          locate: Callable[[str], tuple[int, int]] = lambda path: (0, 0)) -> list[Sheet]:
     """The pages as laid out, overflow or not (for looking at a layout that does not fit yet)."""
     footer = PurePath(file).name if source_name is None else source_name
     pdf_fonts.register()  # once, before any page uses the fonts
@@ -97,7 +103,7 @@ def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml
     # one figure for every paper, so a page's bytes do not depend on which other papers were asked for
     figure_width = min(geometry(p).column_widths()[0] for p in PAPERS)
     figure = _figure_factory(lesson, figure_width)
-    kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure)
+    kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure, locate)
     with _binary_streams():
         return [_page(kit, g, footer) for g in geometries]
 
@@ -220,12 +226,20 @@ def _column_rules(canvas: Any, columns: Sequence[Region]) -> None:
         canvas.line(x, left.y + 2, x, left.y + left.height)
 
 
-def _overflow(sheet: Sheet, file: str) -> list[Problem]:
+def _locator(located: Located | None) -> Callable[[str], tuple[int, int]]:
+    """A dotted source path (a block is named by its source key) to where it is written; (0, 0) without
+    positions."""
+    if located is None:
+        return lambda path: (0, 0)
+    return lambda path: located.position(tuple(path.split(".")), key=True)
+
+
+def _overflow(sheet: Sheet, file: str, locate: Callable[[str], tuple[int, int]]) -> list[Problem]:
     if not sheet.overflow:
         return []
     first, *rest = sheet.overflow
     later = f"; after it, {', '.join(repr(b) for b in rest)} had no room either" if rest else ""
-    return [Problem(file, 0, 0, first,
+    return [Problem(file, *locate(first), first,
                     f"the cheatsheet's block '{first}' does not fit on the one {sheet.paper} page "
                     f"({sheet.stop}){later}; expected shorter text in the source: the sheet is never "
                     "shrunk to fit")]

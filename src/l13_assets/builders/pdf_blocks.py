@@ -6,6 +6,7 @@ Labels written here are words only; each number on the page is a field of the ve
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ class Kit:
     math: Typesetter
     file: str
     figure: Callable[[float], Any]  # the figure as a flowable at most this wide (pt)
+    locate: Callable[[str], tuple[int, int]] = lambda path: (0, 0)  # a dotted source path's line and column
 
     def para(self, text: str, style: Any = None) -> Any:
         style = style or self.styles.body
@@ -46,7 +48,8 @@ class Kit:
         try:
             lines = self.math.lines(latex, width, where, self.file)
         except FormulaTooWide as error:
-            raise UserError([error.problem]) from None
+            line, column = self.locate(where)
+            raise UserError([dataclasses.replace(error.problem, line=line, column=column)]) from None
         return formula_flowable(lines, font=SANS, text_size=TABLE_SIZE)
 
     def label(self, name: str, text: str) -> Any:
