@@ -404,3 +404,14 @@ def test_a_heading_wider_than_its_column_is_an_error_not_an_overlap() -> None:
     assert heading("The objective", "#000000").wrap(200, 50)[0] == 200
     with pytest.raises(UserError, match="the heading 'Choosing β and much more besides, at length' is"):
         heading("Choosing β and much more besides, at length", "#000000").wrap(100, 50)
+
+
+def test_a_heading_from_the_source_too_wide_is_an_error_at_its_line() -> None:
+    text = SOURCE.read_text(encoding="utf-8")
+    old = '  question: "Is this RLHF run working?"'
+    line = text[:text.index(old)].count("\n") + 1
+    long = '  question: "Is this RLHF run working, and how would anyone reading the dashboards know it?"'
+    grown = parse(text.replace(old, long, 1).encode("utf-8"), "source/l13.yaml")
+    with pytest.raises(UserError) as caught:
+        cheatsheet.build(Context(grown, SOURCE))
+    assert str(caught.value).startswith(f"source/l13.yaml:{line}:3: run_health.question: the heading 'Is this")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -227,11 +228,16 @@ def _column_rules(canvas: Any, columns: Sequence[Region]) -> None:
 
 
 def _locator(located: Located | None) -> Callable[[str], tuple[int, int]]:
-    """A dotted source path (a block is named by its source key) to where it is written; (0, 0) without
-    positions."""
+    """A dotted source path (``figures.items[0].title``; a block is named by its source key) to where it is
+    written; (0, 0) without positions."""
     if located is None:
         return lambda path: (0, 0)
-    return lambda path: located.position(tuple(path.split(".")), key=True)
+
+    def locate(path: str) -> tuple[int, int]:
+        parts = re.findall(r"[^.\[\]]+", path)
+        return located.position(tuple(int(p) if p.isdigit() else p for p in parts), key=True)
+
+    return locate
 
 
 def _overflow(sheet: Sheet, file: str, locate: Callable[[str], tuple[int, int]]) -> list[Problem]:

@@ -44,6 +44,10 @@ class Kit:
     def cell(self, text: str, bold: bool = False) -> Any:
         return self.para(text, self.styles.cell_bold if bold else self.styles.cell)
 
+    def at(self, path: str) -> tuple[str, int, int, str]:
+        """A dotted source path as a problem's place: file, line, column, path."""
+        return (self.file, *self.locate(path), path)
+
     def formula(self, latex: str, width: float, where: str) -> Any:
         try:
             lines = self.math.lines(latex, width, where, self.file)
@@ -153,8 +157,10 @@ def worked_example(kit: Kit, width: float) -> Block:
 
 def figure(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["example"]
-    title = next(f.title for f in kit.lesson.figures.items if f.id == "fig-policy-vs-beta")
-    return Block("figures", [heading(title, colour), _spacer(3), kit.figure(width)])
+    index = next(i for i, f in enumerate(kit.lesson.figures.items) if f.id == "fig-policy-vs-beta")
+    title = kit.lesson.figures.items[index].title
+    return Block("figures", [heading(title, colour, kit.at(f"figures.items[{index}].title")), _spacer(3),
+                             kit.figure(width)])
 
 
 def beta_table(kit: Kit, width: float) -> Block:
@@ -197,7 +203,7 @@ def instruments(kit: Kit, width: float) -> Block:
         for i in kit.lesson.instruments
     ]
     return Block("instruments", [
-        heading(rh.question, colour),
+        heading(rh.question, colour, kit.at("run_health.question")),
         table(rows, [width * 0.61, width * 0.39], tint),
         _spacer(2),
         kit.para(rh.open_question, kit.styles.note),

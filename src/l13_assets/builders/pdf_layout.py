@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import UserError
+from ..errors import Problem, UserError
 from . import pdf_fonts
 from .pdf_fonts import SANS, SANS_BOLD
 
@@ -147,12 +147,15 @@ def scripts(markup: str, size: float) -> str:
             .replace("<sup>", f'<sup rise="{size * 0.33:.2f}" size="{script}">'))
 
 
-def heading(text: str, colour: str) -> Any:
+def heading(text: str, colour: str, source: tuple[str, int, int, str] = ("cheatsheet", 0, 0, "")) -> Any:
     """A section heading: bold coloured words over a rule of the same colour, on one line. A heading wider
-    than its column would run into the next one: that is a build error naming it, never a silent overlap."""
+    than its column would run into the next one: that is a build error naming it (at ``source``: file, line,
+    column and path of a heading written in the source), never a silent overlap."""
     from reportlab.lib.colors import HexColor
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Flowable
+
+    pdf_fonts.register()  # measured before any page is drawn
 
     class Heading(Flowable):  # type: ignore[misc]
         keep_with_next = True
@@ -160,8 +163,8 @@ def heading(text: str, colour: str) -> Any:
         def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
             needed = stringWidth(text, SANS_BOLD, HEADING_SIZE)
             if needed > avail_width:
-                raise UserError.plain("cheatsheet", f"the heading '{text}' is {needed:.0f} pt wide in a "
-                                      f"{avail_width:.0f} pt column, expected a shorter heading")
+                raise UserError([Problem(*source, f"the heading '{text}' is {needed:.0f} pt wide in a "
+                                         f"{avail_width:.0f} pt column, expected a shorter heading")])
             self.width = avail_width
             self.height = HEADING_SIZE + 3.5
             return self.width, self.height
