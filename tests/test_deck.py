@@ -6,9 +6,12 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -323,12 +326,86 @@ def test_a_changed_note_type_under_the_same_id_stops_the_build(tmp_path: Path,
 
 def test_a_css_change_moves_the_note_type_time_and_not_the_notes() -> None:
     history = deck_history.History()
-    state = deck_history.NoteTypeState("t", "s", "c1")
+    state = deck_history.NoteTypeState("t", "f", "l", "c1")
     notes = {"a": "h1"}
     _, type_mods, history = deck_history.stamp(history, notes, {1: state}, 100, "h.json")
     note_mods, type_mods2, history = deck_history.stamp(
-        history, notes, {1: deck_history.NoteTypeState("t", "s", "c2")}, 50, "h.json")
+        history, notes, {1: deck_history.NoteTypeState("t", "f", "l", "c2")}, 50, "h.json")
     assert type_mods == {1: 100} and type_mods2 == {1: 101} and note_mods == {"a": 100}
+
+
+REWORDED = "Reworded: which instruments, which verdict?"
+
+
+@contextmanager
+def reworded_diagnostics(folder: Path) -> Iterator[None]:
+    """The deck built from a copy of its templates with the diagnostic cards' question reworded (same fields,
+    same template names)."""
+    from l13_assets.resources import templates_dir
+
+    shutil.copytree(templates_dir(), folder)
+    for side in ("front", "back"):
+        page = folder / "notetypes" / f"diagnostic_{side}.html"
+        text, count = re.subn(r'<div class="format">[^<]*</div>', f'<div class="format">{REWORDED}</div>',
+                              page.read_text(encoding="utf-8"))
+        assert count == 1
+        page.write_text(text, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deck, "templates_dir", lambda: folder)
+        deck.note_types.cache_clear()
+        try:
+            yield
+        finally:
+            deck.note_types.cache_clear()
+
+
+def test_new_template_text_reaches_learners_under_the_same_id_and_keeps_reviews(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src")
+    v1 = build(source, tmp_path / "v1")
+    with collection(tmp_path / "anki") as col:
+        import_apkg(col, v1.apkg)
+        answer_new_cards(col, "L13 RLHF::Diagnostics", 2)
+        before = schedule_state(col)
+        notes_before = json.loads(source.with_name("l13.notes.json").read_text())["notes"]
+
+        with reworded_diagnostics(tmp_path / "templates"):
+            v2 = build(source, tmp_path / "v2")
+        history = json.loads(source.with_name("l13.notes.json").read_text())
+        assert history["notes"] == notes_before, "a template edit moves no note's time"
+
+        log = import_apkg(col, v2.apkg)
+        assert not log.new and not log.updated and not log.conflicting
+        (model,) = [m for m in col.models.all() if m["name"] == "L13 RLHF diagnostic"]
+        assert model["id"] == deck.NOTE_TYPES["diagnostic"].id
+        assert REWORDED in model["tmpls"][0]["qfmt"]
+        card = col.get_card(col.find_cards('"deck:L13 RLHF::Diagnostics"')[0])
+        assert REWORDED in card.question()
+        assert schedule_state(col) == before
+
+
+def test_a_format_1_history_is_read_and_rewritten_as_format_2_moving_no_time(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src", with_history=True)
+    current = json.loads(HISTORY.read_text(encoding="utf-8"))
+    _, states = deck.note_types()
+    old = {**current, "format": 1,
+           "note_types": {k: {"name": v["name"], "structure": states[int(k)].layout, "content": v["content"],
+                              "mod": v["mod"]} for k, v in current["note_types"].items()}}
+    source.with_name("l13.notes.json").write_text(json.dumps(old), encoding="utf-8")
+    upgraded = build(source)
+    assert upgraded.history_written
+    assert json.loads(source.with_name("l13.notes.json").read_text()) == current
+    assert upgraded.data == build(copy_source(tmp_path / "fresh", with_history=True)).data
+
+
+def test_a_format_1_history_recorded_for_other_templates_stops_the_build(tmp_path: Path) -> None:
+    source = copy_source(tmp_path / "src", with_history=True)
+    current = json.loads(HISTORY.read_text(encoding="utf-8"))
+    old = {**current, "format": 1,
+           "note_types": {k: {"name": v["name"], "structure": "0" * 64, "content": v["content"], "mod": v["mod"]}
+                          for k, v in current["note_types"].items()}}
+    source.with_name("l13.notes.json").write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(UserError, match=r"changed its fields or card templates .*\(the history is format 1"):
+        deck.build(Context(source=load(source), source_path=source))
 
 
 def test_a_damaged_history_is_a_clear_error(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def percent(value: str) -> str:
 
 @cache
 def note_types() -> tuple[dict[int, Any], dict[int, NoteTypeState]]:
-    """The genanki models and, for the history, the hashes of their structure and content."""
+    """The genanki models and, for the history, the hashes of their fields, layout and content."""
     import genanki
 
     folder = templates_dir()
@@ -138,8 +138,9 @@ def note_types() -> tuple[dict[int, Any], dict[int, NoteTypeState]]:
         models[note_type.id] = genanki.Model(note_type.id, note_type.name,
                                              fields=[{"name": f} for f in note_type.fields],
                                              templates=[template], css=css)
-        structure = digest({"fields": note_type.fields, "templates": [[front, back]]})
-        states[note_type.id] = NoteTypeState(note_type.name, structure, digest([structure, css]))
+        fields = digest({"fields": note_type.fields, "templates": [template["name"]]})
+        layout = digest({"fields": note_type.fields, "templates": [[front, back]]})
+        states[note_type.id] = NoteTypeState(note_type.name, fields, layout, digest([layout, css]))
     return models, states
 
 

@@ -4,8 +4,12 @@ Anki updates a learner's note on import only if the incoming modification time i
 build must therefore move a note's time forward exactly when its content changes, and otherwise repeat
 it so the same source gives the same bytes. ``source/l13.notes.json`` (committed, like a lock file) records
 for each note's stable id the sha256 of its content and its modification time, and for each note type its
-name, the hash of its fields and templates (``structure``), the hash of everything including CSS
-(``content``) and its modification time.
+name, the hash of its field names and template names (``fields``: what an import can never change in a
+learner's collection), the hash of everything including template text and CSS (``content``: what an import
+updates when the time is newer, tested with Anki itself) and its modification time.
+
+Format 1 recorded, instead of ``fields``, one hash of field names and template text (``structure``). Such
+a file is read and written back as format 2; its hash still guards the fields until then (see ``_check``).
 
 Entries of notes that are no longer built are kept: if such a note returns, its time still moves past the
 one learners have. The file is rewritten only when something in it changes.
@@ -21,14 +25,16 @@ from typing import Any
 
 from ..errors import UserError
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 
 @dataclass(frozen=True)
 class NoteTypeState:
     name: str
-    structure: str  # sha256 of the field names and card templates
-    content: str  # sha256 of structure and CSS
+    fields: str  # sha256 of the field names and the template names
+    layout: str  # sha256 of the field names and the templates' text (format 1's "structure")
+    content: str  # sha256 of the layout and the CSS
 
 
 @dataclass
@@ -57,12 +63,15 @@ def read(path: Path) -> tuple[History, bytes | None]:
         raise UserError.plain(str(path), f"cannot read the note history ({error.strerror})") from None
     try:
         record = json.loads(raw)
-        if record.get("format") != FORMAT:
+        if record.get("format") not in READABLE_FORMATS:
             raise ValueError(f"format {record.get('format')!r}, expected {FORMAT}")
         notes, types = record["notes"], record["note_types"]
         for entry in [*notes.values(), *types.values()]:
             if not isinstance(entry["mod"], int):
                 raise ValueError("a mod that is not a whole number of seconds")
+        for entry in types.values():
+            if not isinstance(entry.get("fields", entry.get("structure")), str):
+                raise ValueError("a note type without the hash of its fields")
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise UserError.plain(str(path), f"the note history is not valid ({error}); expected the file a build "
                               "writes. Restore it from version control: deleting it would stop learners' "
@@ -91,25 +100,38 @@ def stamp(history: History, notes: dict[str, str], note_types: dict[int, NoteTyp
     type_mods: dict[int, int] = {}
     for type_id, state in note_types.items():
         old = history.note_types.get(str(type_id))
-        if old is not None and old["structure"] != state.structure:
-            raise UserError.plain(history_file, _structure_changed(type_id, state, old))
-        if old is not None and old["content"] == state.content and old["name"] == state.name:
-            type_mods[type_id] = old["mod"]
-            continue
-        mod = max(now, old["mod"] + 1) if old else now
-        updated.note_types[str(type_id)] = {"name": state.name, "structure": state.structure,
-                                            "content": state.content, "mod": mod}
+        if old is None:
+            mod = now
+        else:
+            _check(type_id, state, old, history_file)
+            unchanged = old["content"] == state.content and old["name"] == state.name
+            mod = old["mod"] if unchanged else max(now, old["mod"] + 1)
+        updated.note_types[str(type_id)] = {"name": state.name, "fields": state.fields, "content": state.content,
+                                            "mod": mod}
         type_mods[type_id] = mod
     return note_mods, type_mods, updated
 
 
-def _structure_changed(type_id: int, state: NoteTypeState, old: dict[str, Any]) -> str:
-    # Failing here, rather than bumping the id automatically: a note type id is part of the published deck,
-    # like a note's GUID. A hash-derived id would flip back on a revert (to an id learners already have with
-    # a newer time, so the revert would be dropped), and a silent bump gives learners a second note type
-    # without the changelog line that tells them to import with "merge note types". A person picks the new
-    # id and writes that line.
-    return (f"note type '{state.name}' (id {type_id}) changed its fields or card templates since the recorded "
-            f"history; under the same id Anki keeps learners' old fields and templates, so new fields would "
-            f"never appear. Give it a new id in l13_assets/builders/deck.py (NOTE_TYPES), add a line to "
-            f"meta.changes telling learners to import with 'merge note types', and build again")
+def _check(type_id: int, state: NoteTypeState, old: dict[str, Any], history_file: str) -> None:
+    """Fail when a note type's fields changed under its id; new template text or CSS is an update.
+
+    Failing here, rather than bumping the id automatically: a note type id is part of the published deck,
+    like a note's GUID. A hash-derived id would flip back on a revert (to an id learners already have with
+    a newer time, so the revert would be dropped), and a silent bump gives learners a second note type
+    without the changelog line that tells them to import with "merge note types". A person picks the new
+    id and writes that line."""
+    if "fields" in old:
+        if old["fields"] == state.fields:
+            return
+        changed, legacy = "its fields or the names or number of its card templates", ""
+    else:  # format 1: one hash of the fields and the templates' text, so a text edit cannot be told apart
+        if old["structure"] == state.layout:
+            return
+        changed = "its fields or card templates"
+        legacy = (" (the history is format 1, which cannot tell a new template text from new fields: if only the"
+                  " text changed, build once with the previous templates to record format 2, then again)")
+    raise UserError.plain(history_file, (
+        f"note type '{state.name}' (id {type_id}) changed {changed} since the recorded history{legacy}; under "
+        f"the same id Anki keeps learners' old fields, so new fields would never appear. Give it a new id in "
+        f"l13_assets/builders/deck.py (NOTE_TYPES), add a line to meta.changes telling learners to import with "
+        f"'merge note types', and build again"))
