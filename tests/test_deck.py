@@ -149,7 +149,7 @@ def test_diagnostic_cards_name_the_instruments_and_the_verdict(imported: Any) ->
     for finding in lesson.findings:
         card = notes[finding.id].cards()[0]
         question, answer = visible_text(card.question()), visible_text(card.answer())
-        assert f"Finding ({finding.label})" in question and "which instruments catch it" in question.lower()
+        assert f"Finding ({finding.label})" in question and "which instruments settle it" in question.lower()
         assert all(html.unescape(names[i]) in answer for i in finding.instruments)
         assert not any(names[i] in question for i in finding.instruments)
         verdict = "a working run, no fix needed" if finding.verdict == "working" else "fix it"
