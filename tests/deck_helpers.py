@@ -73,12 +73,13 @@ def collection(folder: Path) -> Iterator[Any]:
 
 
 def import_apkg(col: Any, apkg: Path) -> Any:
-    """Import as a learner does with Anki's defaults for updates: notes and note types only if newer."""
+    """Import as a learner does with Anki's defaults: notes and note types updated only if newer, note types
+    not merged (merging would hide a note type whose fields changed under its id)."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
     from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Condition
 
     newer = Condition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
-    options = ImportAnkiPackageOptions(merge_notetypes=True, update_notes=newer, update_notetypes=newer)
+    options = ImportAnkiPackageOptions(merge_notetypes=False, update_notes=newer, update_notetypes=newer)
     return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(apkg), options=options)).log
 
 

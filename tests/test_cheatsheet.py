@@ -342,14 +342,37 @@ def test_breaking_lines_once_per_width_changes_no_byte(
     assert plain == outputs
 
 
-def test_a_paragraph_wrapped_at_a_new_width_breaks_again() -> None:
+def test_a_paragraph_breaks_its_lines_once_per_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportlab.platypus import Paragraph
+
     from l13_assets.builders.pdf_layout import paragraph, styles
 
+    breaks: list[list[float]] = []
+    original = Paragraph.breakLines
+
+    def counted(self: Any, widths: list[float]) -> Any:
+        breaks.append(widths)
+        return original(self, widths)
+
+    monkeypatch.setattr(Paragraph, "breakLines", counted)
     para = paragraph("several words that need two lines in a narrow column " * 3, styles().body)
     _, wide = para.wrap(400, 100)
+    assert para.wrap(400, 50)[1] == wide and len(breaks) == 1, "the same width: the lines are not broken again"
     _, narrow = para.wrap(100, 100)
-    assert narrow > wide
-    assert para.wrap(400, 100)[1] == wide and para.width == 400
+    assert narrow > wide and len(breaks) == 2, "a new width breaks the lines again"
+    assert para.wrap(400, 100)[1] == wide and para.width == 400 and len(breaks) == 3
+
+
+def test_a_paragraph_split_and_wrapped_again_can_still_be_drawn() -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    from l13_assets.builders.pdf_layout import paragraph, styles
+
+    para = paragraph("word " * 80, styles().body)
+    para.wrap(100, 500)
+    assert para.split(100, 5) == []  # not even one line fits: reportlab drops the lines it had broken
+    assert para.wrap(100, 500)[1] > 5
+    para.drawOn(Canvas(io.BytesIO()), 0, 0)
 
 
 def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: Source) -> None:
@@ -364,7 +387,9 @@ def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: 
     lesson = source.lesson
     ziamath = pdf_math._ziamath()
     typesetter = pdf_math.Typesetter(FORMULA_SIZE)
-    for latex in (lesson.optimal_policy.formula, lesson.bradley_terry.loss, r"\left(\frac{a}{b}\right)^{2}"):
+    assembled = [r"\left\{\begin{matrix}a\\b\\c\\d\\e\end{matrix}\right.", r"\overbrace{a+b+c+d+e+f+g}"]
+    for latex in (lesson.optimal_policy.formula, lesson.bradley_terry.loss, r"\left(\frac{a}{b}\right)^{2}",
+                  *assembled):
         with pdf_math._glyph_floor(ziamath, SCRIPT_SIZE * pdf_math.PX_PER_PT):
             ziamath.config.svg2 = False
             svg = ziamath.Latex(latex, size=FORMULA_SIZE * pdf_math.PX_PER_PT).svgxml()
@@ -395,6 +420,24 @@ def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: 
         assert len(a) == len(b), latex
         distance = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
         assert distance.min(axis=1).max() < 0.02 and distance.min(axis=0).max() < 0.02, latex
+
+
+def test_a_boxed_formula_is_a_stroked_frame_not_a_filled_block() -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    from l13_assets.builders import pdf_math
+
+    line = pdf_math.Typesetter(9.0).line(r"\boxed{x}")
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(line.width, line.height))
+    canvas.addLiteral(line.paths)
+    canvas.showPage()
+    canvas.save()
+    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        (frame,) = pdf.pages[0].rects
+        (glyph,) = pdf.pages[0].curves
+    assert frame["stroke"] and not frame["fill"]
+    assert frame["x0"] < glyph["x0"] and glyph["x1"] < frame["x1"], "the frame surrounds the x"
 
 
 def test_a_heading_wider_than_its_column_is_an_error_not_an_overlap() -> None:

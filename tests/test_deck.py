@@ -408,11 +408,30 @@ def test_a_format_1_history_recorded_for_other_templates_stops_the_build(tmp_pat
         deck.build(Context(source=load(source), source_path=source))
 
 
-def test_a_damaged_history_is_a_clear_error(tmp_path: Path) -> None:
+def _damaged(change: str) -> str:
+    record = json.loads(HISTORY.read_text(encoding="utf-8"))
+    first_type = next(iter(record["note_types"].values()))
+    first_note = next(iter(record["notes"].values()))
+    if change == "format":
+        record["format"] = 3
+    elif change == "type-content":
+        del first_type["content"]
+    elif change == "type-fields":
+        del first_type["fields"]
+    elif change == "note-mod":
+        first_note["mod"] = "yesterday"
+    elif change == "note-hash":
+        first_note["sha256"] = None
+    return json.dumps(record)
+
+
+@pytest.mark.parametrize("change", ["not-json", "format", "type-content", "type-fields", "note-mod", "note-hash"])
+def test_a_damaged_history_is_a_clear_error(tmp_path: Path, change: str) -> None:
     source = copy_source(tmp_path / "src")
-    source.with_name("l13.notes.json").write_text("{not json")
-    with pytest.raises(UserError, match="the note history is not valid"):
+    source.with_name("l13.notes.json").write_text("{not json" if change == "not-json" else _damaged(change))
+    with pytest.raises(UserError, match="the note history is not valid") as caught:
         deck.build(Context(source=load(source), source_path=source))
+    assert len(caught.value.problems) == 1 and "\n" not in str(caught.value)
 
 
 def test_the_committed_note_history_matches_the_source(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ learner's collection), the hash of everything including template text and CSS (`
 updates when the time is newer, tested with Anki itself) and its modification time.
 
 Format 1 recorded, instead of ``fields``, one hash of field names and template text (``structure``). Such
-a file is read and written back as format 2; its hash still guards the fields until then (see ``_check``).
+a file is read, its hash still guards the fields (see ``_check``), and it is written back as format 2: the
+note types this build makes get format 2 entries; an entry of a note type no longer built is kept as it was.
 
 Entries of notes that are no longer built are kept: if such a note returns, its time still moves past the
 one learners have. The file is rewritten only when something in it changes.
@@ -40,7 +41,7 @@ class NoteTypeState:
 @dataclass
 class History:
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # stable id -> {"sha256", "mod"}
-    note_types: dict[str, dict[str, Any]] = field(default_factory=dict)  # str(id) -> {name, structure, ...}
+    note_types: dict[str, dict[str, Any]] = field(default_factory=dict)  # str(id) -> {name, fields, ...}
 
     def dumps(self) -> bytes:
         record = {"format": FORMAT,
@@ -64,14 +65,18 @@ def read(path: Path) -> tuple[History, bytes | None]:
     try:
         record = json.loads(raw)
         if record.get("format") not in READABLE_FORMATS:
-            raise ValueError(f"format {record.get('format')!r}, expected {FORMAT}")
+            raise ValueError(f"format {record.get('format')!r}, expected {FORMAT} (or 1, which is upgraded)")
         notes, types = record["notes"], record["note_types"]
         for entry in [*notes.values(), *types.values()]:
             if not isinstance(entry["mod"], int):
                 raise ValueError("a mod that is not a whole number of seconds")
+        for entry in notes.values():
+            if not isinstance(entry["sha256"], str):
+                raise ValueError("a note without the hash of its content")
         for entry in types.values():
-            if not isinstance(entry.get("fields", entry.get("structure")), str):
-                raise ValueError("a note type without the hash of its fields")
+            hashes = [entry.get("fields", entry.get("structure")), entry.get("content"), entry.get("name")]
+            if not all(isinstance(h, str) for h in hashes):
+                raise ValueError("a note type without its name and the hashes of its fields and content")
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise UserError.plain(str(path), f"the note history is not valid ({error}); expected the file a build "
                               "writes. Restore it from version control: deleting it would stop learners' "

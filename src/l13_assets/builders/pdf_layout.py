@@ -137,6 +137,10 @@ def _paragraph_class() -> type:
                 self._last = (avail_width, super().wrap(avail_width, avail_height))
             return self._last[1]
 
+        def split(self, avail_width: float, avail_height: float) -> list[Any]:
+            self._last = None  # splitting discards the lines (blPara): the next wrap must break them again
+            return list(super().split(avail_width, avail_height))
+
     return WrapOnce
 
 

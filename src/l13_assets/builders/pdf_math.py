@@ -140,7 +140,7 @@ def pdf_paths(svg: Any, glyphs: dict[str, str] | None = None) -> tuple[str, floa
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "symbol":
             box_x, box_y, _, box_height = (float(v) for v in element.get("viewBox").split())
-            outline = "".join(path.get("d") for path in element)
+            outline = "".join(_outline_parts(element))
             if outline and outline not in glyphs:
                 glyphs[outline] = _path_ops(outline)
             symbols[element.get("id")] = (glyphs.get(outline, ""), box_x, box_y, box_height)
@@ -153,13 +153,28 @@ def pdf_paths(svg: Any, glyphs: dict[str, str] | None = None) -> tuple[str, floa
             x, y = point(float(element.get("x")) - box_x * scale, float(element.get("y")) - box_y * scale)
             a = _n(scale * PT_PER_PX, 5)
             out.append(f"q {a} 0 0 -{a} {_n(x)} {_n(y)} cm {ops} f Q")
-        elif tag == "rect":
+        elif tag == "rect":  # a fraction bar or a root's overline (filled), or a box (\boxed: stroked)
             x, y = point(float(element.get("x")), float(element.get("y")) + float(element.get("height")))
-            out.append(f"{_n(x)} {_n(y)} {_n(float(element.get('width')) * PT_PER_PX)} "
-                       f"{_n(float(element.get('height')) * PT_PER_PX)} re f")
+            box = (f"{_n(x)} {_n(y)} {_n(float(element.get('width')) * PT_PER_PX)} "
+                   f"{_n(float(element.get('height')) * PT_PER_PX)} re")
+            if element.get("fill") == "none":
+                pen = float(element.get("stroke-width", "1")) * PT_PER_PX
+                out.append(f"q 0 G {_n(pen)} w {box} S Q")
+            else:
+                out.append(f"{box} f")
         else:  # pragma: no cover - ziamath's SVG 2 output has no other elements at the top
             raise RuntimeError(f"ziamath wrote an unexpected SVG element <{tag}>")
     return "\n".join(out), width * PT_PER_PX, height * PT_PER_PX, point(0.0, 0.0)
+
+
+def _outline_parts(symbol: Any) -> Iterator[str]:
+    """The path data of a glyph's symbol: its paths, also those grouped in a <g> (an assembled brace)."""
+    for element in symbol.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "path":
+            yield element.get("d")
+        elif tag != "symbol" and not (tag == "g" and not element.attrib):  # pragma: no cover - never seen
+            raise RuntimeError(f"ziamath wrote an unexpected <{tag}> in a glyph (a group with a transform?)")
 
 
 def _path_ops(d: str) -> str:
@@ -192,11 +207,9 @@ def _path_ops(d: str) -> str:
 def _n(value: float, decimals: int = 2) -> str:
     """A number to ``decimals`` places (a coordinate to 0.01 pt), as short as it goes: 12.5, 3, -0.25."""
     text = f"{value:.{decimals}f}"
-    if text[-1] == "0":
+    if "." in text:
         text = text.rstrip("0").rstrip(".")
-        if text in ("-0", ""):
-            return "0"
-    return text
+    return "0" if text == "-0" else text
 
 
 def _ziamath() -> Any:
