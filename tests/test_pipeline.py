@@ -29,10 +29,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def assert_matches_manifest(out: Path) -> dict[str, object]:
+def assert_matches_manifest(out: Path, users: frozenset[str] = frozenset()) -> dict[str, object]:
+    """The manifest lists exactly the outputs on disk (besides ``users``: files the user put there)."""
     manifest = json.loads((out / "manifest.json").read_text())
     listed = {e["path"]: e for e in manifest["outputs"]}
-    on_disk = {k for k in snapshot(out) if k != "manifest.json"}
+    on_disk = {k for k in snapshot(out) if k != "manifest.json"} - users
     assert set(listed) == on_disk
     for name, entry in listed.items():
         data = (out / name).read_bytes()
@@ -126,6 +127,46 @@ def test_only_one_output_keeps_the_others(built: tuple[Path, Path], tmp_path: Pa
     assert json.loads(result.stdout)["built"] == ["figures"]
     assert snapshot(copy) == snapshot(out)
     assert_matches_manifest(copy)
+
+
+def test_a_rebuild_keeps_what_the_user_put_in_the_folder_hidden_files_links_and_folders_too(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    source, out = built
+    copy = tmp_path / "site"  # say, a gh-pages checkout the pipeline publishes into
+    shutil.copytree(out, copy)
+    (copy / ".git" / "objects").mkdir(parents=True)
+    (copy / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (copy / ".nojekyll").write_text("")
+    (copy / "notes").mkdir()
+    (copy / "notes" / ".keep").write_text("k")
+    (copy / "empty").mkdir()
+    (copy / "latest.apkg").symlink_to("l13-rlhf.apkg")
+    (copy / "elsewhere").symlink_to("../nowhere")
+    mine = {p: p.read_bytes() for p in [copy / ".git" / "HEAD", copy / ".nojekyll", copy / "notes" / ".keep"]}
+    result = build(source, copy, "--force")
+    assert result.returncode == 0, result.stderr
+    assert {p: p.read_bytes() for p in mine} == mine
+    assert (copy / ".git" / "objects").is_dir() and (copy / "empty").is_dir()
+    assert os.readlink(copy / "latest.apkg") == "l13-rlhf.apkg" and os.readlink(copy / "elsewhere") == "../nowhere"
+    assert_matches_manifest(copy, frozenset({".git/HEAD", ".nojekyll", "notes/.keep", "latest.apkg"}))
+
+
+@pytest.mark.parametrize("folder", ["a-repository", "."])
+def test_a_folder_no_build_wrote_is_refused_before_any_work(built: tuple[Path, Path], tmp_path: Path,
+                                                            folder: str) -> None:
+    source, _ = built
+    foreign = tmp_path / "a-repository"
+    (foreign / ".git").mkdir(parents=True)
+    (foreign / "README.md").write_text("mine")
+    before = snapshot(foreign)
+    out = foreign if folder != "." else Path(".")
+    result = run_cli("build", "--source", str(source), "--out", str(out), "--json",
+                     cwd=foreign if folder == "." else tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    expected = "no manifest.json from an earlier l13-assets build" if folder != "." else "is the current folder"
+    assert expected in json.loads(result.stdout)["problems"][0]["message"]
+    assert snapshot(foreign) == before and sorted(p.name for p in foreign.iterdir()) == [".git", "README.md"]
 
 
 def test_bad_source_leaves_the_previous_outputs(built: tuple[Path, Path], tmp_path: Path) -> None:

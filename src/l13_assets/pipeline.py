@@ -124,6 +124,22 @@ def _fingerprints(request: Request, inputs: Inputs) -> dict[str, str]:
     return prints
 
 
+def _refuse_foreign_folder(out: Path) -> None:
+    """The build replaces the output folder as a whole (keeping what is in it): refuse a folder that holds
+    files and was not written by l13-assets, such as a repository or a home folder named by mistake."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        ours = isinstance(manifest, dict) and manifest.get("tool", {}).get("name") == "l13-assets"
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise UserError.plain(str(out), f"the folder holds files and no {MANIFEST} from an earlier l13-assets "
+                              "build, expected a new or empty folder, or one an earlier build wrote (the build "
+                              "replaces the folder as a whole)")
+
+
 def read_manifest(out: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
@@ -169,6 +185,7 @@ def build(request: Request, progress: Progress) -> Result:
     timer = Timer(progress, result.timings)
     source_date_epoch()  # a bad value is refused before any work
     with writer.locked(request.out):
+        _refuse_foreign_folder(request.out)
         inputs = Inputs.read(request.source)
         manifest = read_manifest(request.out)
         stale = _stale(request, inputs, manifest)
@@ -238,9 +255,8 @@ def _write(request: Request, inputs: Inputs, produced: dict[str, list[Output]], 
     # Files of builders not rebuilt, and files the user put there, stay; stale builders' old files go.
     old_entries = {str(e["path"]): e for e in (manifest or {}).get("outputs", [])}
     dropped = {p for name in stale for p in _recorded_outputs(manifest, name)} | {MANIFEST}
-    present = {p.relative_to(request.out).as_posix() for p in request.out.rglob("*") if p.is_file()} \
-        if request.out.is_dir() else set()
-    keep = {p for p in present if p not in dropped and not p.startswith(".")}
+    present = writer.entries(request.out)
+    keep = {p for p in present if p not in dropped}
     entries = [_file_entry(n, d) for n, d in files.items()]
     entries += [old_entries[p] for p in sorted(keep - set(files)) if p in old_entries]
 

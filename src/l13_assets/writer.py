@@ -42,6 +42,13 @@ def fail(path: Path, error: OSError, doing: str) -> UserError:
 
 
 def _check_writable(out: Path) -> None:
+    absolute = Path(os.path.abspath(out))
+    if absolute == Path(absolute.anchor):
+        raise UserError.plain(str(out), "the output folder is the filesystem root, expected a folder for the outputs")
+    if absolute == Path.cwd() or absolute in Path.cwd().parents:
+        # the folder is swapped for a new one as a whole: the current folder would vanish under the build
+        raise UserError.plain(str(out), "the output folder is the current folder or contains it, expected a "
+                              "folder inside it such as build")
     # Root ignores permission bits, so honour them explicitly: a folder with no write bit is the user
     # saying "do not touch".
     for ancestor in out.parents:
@@ -134,13 +141,7 @@ def publish(out: Path, files: dict[str, bytes], manifest_name: str, keep: set[st
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[name])
         for name in sorted(keep - set(files)):
-            source = out / name
-            if source.is_file():
-                (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(source, staging / name)
-                except OSError:
-                    shutil.copy2(source, staging / name)
+            _carry_over(out / name, staging / name)
         _sync_tree(staging)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
@@ -155,6 +156,37 @@ def publish(out: Path, files: dict[str, bytes], manifest_name: str, keep: set[st
     except OSError as error:
         raise fail(out, error, "publish the outputs") from None
     _fsync_dir(out.parent)
+
+
+def entries(out: Path) -> set[str]:
+    """What ``publish`` can carry over from ``out``: every file and symbolic link (not followed) and every
+    empty folder, hidden ones included, as paths relative to ``out``."""
+    found: set[str] = set()
+    if not out.is_dir():
+        return found
+    for folder, folders, files in os.walk(out):  # never into a linked folder: the link is carried over
+        here = Path(folder)
+        relative = here.relative_to(out)
+        links = [d for d in folders if (here / d).is_symlink()]
+        found.update((relative / name).as_posix() for name in files + links)
+        if here != out and not files and not folders:
+            found.add(relative.as_posix())  # an empty folder
+    return found
+
+
+def _carry_over(source: Path, target: Path) -> None:
+    """Put ``source`` at ``target``: a hard link to a file (a copy across filesystems), the same symbolic
+    link, or an empty folder."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    elif source.is_dir():
+        target.mkdir(exist_ok=True)
+    elif source.is_file():
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
 
 
 def _replace_file_by_file(staging: Path, out: Path, manifest_name: str) -> None:
