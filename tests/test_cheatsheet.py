@@ -284,6 +284,23 @@ def test_a_formula_too_wide_for_its_column_is_an_error_at_its_line() -> None:
     assert "cannot be broken to fit" in message and "\n" not in message
 
 
+def test_a_formula_the_typesetter_fails_on_is_a_problem_at_its_line(source: Source,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from l13_assets.builders import pdf_math
+
+    def fail(self: Any, latex: str) -> Any:
+        raise AssertionError("ziamath gave up")
+
+    monkeypatch.setattr(pdf_math.Typesetter, "_render", fail)
+    with pytest.raises(UserError) as caught:
+        cheatsheet.build(Context(source, SOURCE))
+    text = SOURCE.read_text(encoding="utf-8")
+    line = text[:text.index("  formula: ", text.index("\nbradley_terry:\n"))].count("\n") + 1
+    assert str(caught.value) == (
+        f"{source.file}:{line}:3: bradley_terry.formula: the cheatsheet's typesetter cannot set this formula "
+        "(AssertionError: ziamath gave up), expected LaTeX that MathJax and ziamath both read")
+
+
 def test_overflow_names_the_column_that_stopped_the_flow() -> None:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Spacer

@@ -201,3 +201,58 @@ def test_numbers_in_prose_print_as_the_source_states_them() -> None:
     entries = entries_by_id(REAL.lesson)
     assert expand("[[finding-e.measured.n]] and [[finding-e.measured.win_rate]]", entries) == "1000 and 0.55"
     assert expand("[[practice-problem.reward]]", entries) == "(1.0, 0.5, \u22121.0)"
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    (r"\frac{\beta}", r"\frac takes 2 arguments and has 1, expected 2 {...} groups after it"),
+    (r"\betaa", r"unknown command \betaa, expected a command MathJax and the cheatsheet both typeset"),
+    (r"\left( x", r"\left is never closed, expected a matching \right"),
+    (r"x^", "a '^' with nothing after it"),
+    (r"{x", "1 '{' never closed, expected balanced braces"),
+    (r"x}", "a '}' closes no group, expected balanced braces"),
+    (r"\begin{matrx} a \end{matrx}", "unknown environment 'matrx', expected one of aligned"),
+])
+def test_broken_latex_is_named_at_its_line_before_anything_typesets_it(broken: str, message: str) -> None:
+    old = r"\max_\pi J(\pi) = \beta \log Z(x)"
+    assert old in TEXT
+    problems = check(TEXT.replace(old, old + " + " + broken))
+    line = line_of(old)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"l13.yaml:{line}:14: optimal_policy.max_value: [style] {message}")
+
+
+@pytest.mark.parametrize("sound", [
+    r"\frac12 + \sqrt[3]{x} + \left\{ x \right. + \left( {a} \right)",
+    r"\begin{aligned} a &= b \\ c &= d \end{aligned}",
+    r"\operatorname{KL}\big(\pi \,\|\, \pi_{\text{SFT}}\big)", r"\tfrac{1}{2}\binom{n}{k}\hat{y}",
+])
+def test_sound_latex_passes(sound: str) -> None:
+    from l13_assets.verify.latex import latex_problems
+
+    assert latex_problems(sound) == []
+
+
+def test_every_known_command_is_typeset_by_the_cheatsheet() -> None:
+    """KNOWN is the gate's list: each command in it must come out of the cheatsheet's typesetter (ziamath,
+    on latex2mathml) as typeset math, never as its literal name or an error."""
+    import latex2mathml.converter
+
+    from l13_assets.builders.pdf_math import Typesetter
+    from l13_assets.verify.latex import ARGUMENTS, ENVIRONMENTS, KNOWN
+
+    typesetter = Typesetter(9.0)
+    samples = []
+    for name in sorted(KNOWN - {"begin", "end", "left", "right"}):
+        if name.startswith(("big", "Big")):
+            samples.append((name, f"\\{name}( x"))
+        elif name in ("limits", "nolimits"):
+            samples.append((name, f"\\sum\\{name}_{{i}} x"))
+        else:
+            samples.append((name, f"\\{name}" + "{a}" * ARGUMENTS.get(name, 0)))
+    two_by_two = r" a & b \\ c & d"
+    rows = {"array": "{cc}" + two_by_two, "gathered": r" a \\ b"}  # gathered has no columns
+    samples += [(env, f"\\begin{{{env}}}{rows.get(env, two_by_two)} \\end{{{env}}}") for env in sorted(ENVIRONMENTS)]
+    samples.append(("left", r"\left( x \right)"))
+    for name, latex in samples:
+        assert f"\\{name}" not in latex2mathml.converter.convert(latex).replace(latex, ""), name
+        assert typesetter.line(latex).width > 0, name

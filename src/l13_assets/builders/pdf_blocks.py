@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..errors import UserError
+from ..errors import Problem, UserError
 from ..lesson_text import format_number, format_value, to_markup
 from ..model import Example, Lesson
 from .pdf_fonts import SANS
@@ -54,6 +54,11 @@ class Kit:
         except FormulaTooWide as error:
             line, column = self.locate(where)
             raise UserError([dataclasses.replace(error.problem, line=line, column=column)]) from None
+        except Exception as error:
+            line, column = self.locate(where)
+            raise UserError([Problem(self.file, line, column, where, (
+                f"the cheatsheet's typesetter cannot set this formula ({type(error).__name__}: {error}), "
+                "expected LaTeX that MathJax and ziamath both read"))]) from None
         return formula_flowable(lines, font=SANS, text_size=TABLE_SIZE)
 
     def label(self, name: str, text: str) -> Any:

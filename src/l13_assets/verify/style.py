@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from ..model import LATEX, Lesson, walk
 from ..yaml_reader import Path
 from .facts import Fact
+from .latex import latex_problems
 
 _DASHES = {"\u2014": "em dash", "\u2013": "en dash", "\u2012": "figure dash", "\u2015": "horizontal bar"}
 # A hyphen where a minus sign belongs: after a space, bracket, '=' or start, before a number or a math symbol.
@@ -34,7 +35,7 @@ def text_problems(text: str, latex: bool, acronyms: frozenset[str]) -> list[str]
         if char in text:
             problems.append(f"contains an {name} (U+{ord(char):04X}), expected a comma, colon or parentheses")
     if latex:
-        return problems
+        return problems + latex_problems(text)
     if _HYPHEN_MINUS.search(text):
         problems.append("a hyphen is used as a minus sign, expected − (U+2212)")
     if _SPACED_HYPHEN.search(text):
