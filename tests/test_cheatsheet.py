@@ -301,6 +301,19 @@ def test_a_formula_the_typesetter_fails_on_is_a_problem_at_its_line(source: Sour
         "(AssertionError: ziamath gave up), expected LaTeX that MathJax and ziamath both read")
 
 
+@pytest.mark.parametrize(("key", "path"), [("  title: ", "meta.title"), ("  course: ", "meta.course")])
+def test_a_title_or_footer_too_long_for_its_line_is_an_error_at_its_line(key: str, path: str) -> None:
+    text = SOURCE.read_text(encoding="utf-8")
+    start = text.index(key)
+    end = text.index('"\n', start)
+    line = text[:start].count("\n") + 1
+    longer = text[:end] + ", and then a great many more words than any line of the page can hold" * 3 + text[end:]
+    with pytest.raises(UserError) as caught:
+        cheatsheet.build(Context(parse(longer.encode("utf-8"), "source/l13.yaml"), SOURCE))
+    assert str(caught.value).startswith(f"source/l13.yaml:{line}:3: {path}: is ")
+    assert "too long for its line on the letter page" in str(caught.value)
+
+
 def test_overflow_names_the_column_that_stopped_the_flow() -> None:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Spacer

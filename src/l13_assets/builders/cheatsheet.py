@@ -43,6 +43,7 @@ from .pdf_layout import (
 from .pdf_math import Typesetter
 
 FIGURE_HEIGHT = 77.0  # pt; the figure is drawn at the width of a column
+LINE_GAP = 12.0  # pt; at least this between the left and right texts of the title line and the footer
 
 # The blocks in reading order; they flow down the three columns below the pipeline band.
 BLOCKS: tuple[Callable[[pdf_blocks.Kit, float], Block], ...] = (
@@ -105,6 +106,8 @@ def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml
     figure_width = min(geometry(p).column_widths()[0] for p in PAPERS)
     figure = _figure_factory(lesson, figure_width)
     kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure, locate)
+    if geometries:  # the narrowest page decides (and names itself in the problem)
+        _check_title_and_footer(kit, min(geometries, key=lambda g: g.inner_width), footer)
     with _binary_streams():
         return [_page(kit, g, footer) for g in geometries]
 
@@ -194,6 +197,27 @@ def _height(block: Block, width: float) -> float:
         if i:
             total += flowable.getSpaceBefore()
     return total
+
+
+def _check_title_and_footer(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> None:
+    """The title line and the footer each hold a left and a right text: they must not run into each other."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    meta = kit.lesson.meta
+    lines = (
+        ("meta.title", meta.title, pdf_fonts.SANS_BOLD, TITLE_SIZE, f"Lesson {meta.lesson} cheatsheet"),
+        ("meta.course", f"{meta.course}, lesson {meta.lesson}: RLHF", pdf_fonts.SANS, BODY_SIZE,
+         f"{source_name}, version {meta.version}"),
+    )
+    problems = []
+    for path, left, font, size, right in lines:
+        needed = stringWidth(left, font, size) + LINE_GAP + stringWidth(right, pdf_fonts.SANS, BODY_SIZE)
+        if needed > g.inner_width:
+            problems.append(Problem(kit.file, *kit.locate(path), path, (
+                f"is {needed - g.inner_width:.0f} pt too long for its line on the {g.paper} page (it would run "
+                f"into '{right}'), expected a shorter text: the sheet is never shrunk to fit")))
+    if problems:
+        raise UserError(problems)
 
 
 def _decorate(canvas: Any, lesson: Lesson, g: Geometry, source_name: str) -> None:
