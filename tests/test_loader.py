@@ -106,3 +106,15 @@ def test_cli_bad_input_exit_1_no_traceback_output_untouched(name: str, tmp_path:
     assert len(problem_lines) == 1, result.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not list(tmp_path.glob(".build.staging*"))
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    ("sources: [ouyang-2022]", "sources: [ouyang-2O22]", "pipeline[0].sources[0]"),
+    ("max_value: 0.7878", "max_value: '0.78 78'", "examples[0].max_value"),
+])
+def test_a_bad_item_deep_in_a_list_is_one_problem_not_also_a_short_list(old: str, new: str, path: str) -> None:
+    text = SOURCE.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(UserError) as caught:
+        parse(text.replace(old, new, 1).encode("utf-8"), "l13.yaml")
+    assert [p.path for p in caught.value.problems] == [path]

@@ -54,7 +54,8 @@ def parse(raw: bytes, name: str) -> Source:
     except ValidationError as error:
         errors = error.errors(include_url=False)
         # A list whose items failed also fails its length check (pydantic counts only valid items): noise.
-        deeper = {tuple(e["loc"][:-1]) for e in errors if len(e["loc"]) > 1 and isinstance(e["loc"][-1], int)}
+        # That holds at any depth: a bad reference inside pipeline[0] fails pipeline[0], so "pipeline" is short.
+        deeper = {tuple(e["loc"][:k]) for e in errors for k, part in enumerate(e["loc"]) if isinstance(part, int)}
         problems += [_schema_problem(located, e) for e in errors
                      if not (e["type"] == "too_short" and tuple(e["loc"]) in deeper)]
         raise UserError(sorted(set(problems))) from None
