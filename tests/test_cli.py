@@ -85,8 +85,16 @@ def test_build_json_has_the_same_keys_when_it_fails() -> None:
 def test_source_date_epoch_in_milliseconds_is_refused_before_any_work(tmp_path: Path) -> None:
     result = run_cli("build", "--out", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": "1764115200000"})
     assert result.returncode == 1
-    assert result.stderr.strip() == ("SOURCE_DATE_EPOCH: '1764115200000' is not a time, expected whole seconds "
-                                     "since 1970 and before 2100 (is it in milliseconds?)")
+    assert result.stderr.strip() == ("SOURCE_DATE_EPOCH: '1764115200000' is after 2100, expected whole seconds "
+                                     "since 1970 (is it in milliseconds?)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_source_date_epoch_that_is_not_digits_is_refused_before_any_work(tmp_path: Path) -> None:
+    result = run_cli("build", "--out", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": "2026-11-26"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("SOURCE_DATE_EPOCH: '2026-11-26' is not a time, expected whole seconds since "
+                                     "1970 (digits only, as `git log -1 --format=%ct` prints)")
     assert not (tmp_path / "out").exists()
 
 

@@ -96,7 +96,7 @@ def test_all_problems_are_reported_at_once() -> None:
 def test_cli_bad_input_exit_1_no_traceback_output_untouched(name: str, tmp_path: Path) -> None:
     out = tmp_path / "build"
     out.mkdir()
-    (out / "manifest.json").write_text('{"previous": true}\n')
+    (out / "manifest.json").write_text('{"tool": {"name": "l13-assets"}, "previous": true}\n')
     (out / "l13-rlhf.apkg").write_bytes(b"previous deck")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     result = run_cli("build", "--source", str(DATA / name), "--out", str(out))
@@ -118,3 +118,12 @@ def test_a_bad_item_deep_in_a_list_is_one_problem_not_also_a_short_list(old: str
     with pytest.raises(UserError) as caught:
         parse(text.replace(old, new, 1).encode("utf-8"), "l13.yaml")
     assert [p.path for p in caught.value.problems] == [path]
+
+
+def test_a_number_yaml_reads_as_text_gets_a_hint() -> None:
+    text = SOURCE.read_text(encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        parse(text.replace("    z: 4.8334\n", "    z: 4.8334e0\n", 1).encode("utf-8"), "l13.yaml")
+    (problem,) = caught.value.problems
+    assert problem.message == ("got the text '4.8334e0', expected a number (YAML reads an exponent without a dot "
+                               "and a sign as text: write 1.0e+308, or plain digits)")

@@ -110,8 +110,9 @@ def test_wrong_verdict_message() -> None:
     problems = check(TEXT.replace("    verdict: working\n", "    verdict: fix\n"))
     line = line_of("    verdict: working\n")
     assert len(problems) == 1
-    assert problems[0].startswith(f"l13.yaml:{line}:14: findings[4].verdict: [rule] states fix, but the "
-                                  "run-health rules give working (rule-win-rate: win_rate_low = 0.5192 > 0.5 is True")
+    assert problems[0].startswith(f"l13.yaml:{line}:14: findings[4].verdict: [rule] states fix, expected "
+                                  "working: the run-health rules give it (rule-win-rate: win_rate_low = 0.5192 > 0.5 "
+                                  "is True")
 
 
 def test_the_brief_kl_band_as_a_pass_rule_contradicts_finding_e() -> None:
@@ -121,7 +122,7 @@ def test_the_brief_kl_band_as_a_pass_rule_contradicts_finding_e() -> None:
     text = TEXT.replace("    - id: rule-rm-accuracy\n", band + "    - id: rule-rm-accuracy\n")
     problems = check(text)
     assert len(problems) == 1
-    assert "findings[4].verdict: [rule] states working, but the run-health rules give fix" in problems[0]
+    assert "findings[4].verdict: [rule] states working, expected fix: the run-health rules give it" in problems[0]
     assert "rule-kl-band: kl_nats = 2 >= 5 is False" in problems[0]
 
 
@@ -135,8 +136,8 @@ def test_finding_naming_the_wrong_instruments() -> None:
     problems = check(TEXT.replace("    instruments: [length-stats, lc-win-rate]",
                                   "    instruments: [length-stats, harmbench]"))
     assert len(problems) == 1
-    assert problems[0].endswith("findings[1].instruments: [rule] names ['harmbench', 'length-stats'], but the "
-                                "instruments that catch length-hacking are ['lc-win-rate', 'length-stats']")
+    assert problems[0].endswith("findings[1].instruments: [rule] names ['harmbench', 'length-stats'], expected "
+                                "['lc-win-rate', 'length-stats']: the instruments that catch length-hacking")
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [

@@ -99,7 +99,8 @@ def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bo
     ordered = tuple(n for n in BUILDERS if n in names)
     papers = ("a4", "letter") if paper == "both" else (paper,)
     request = pipeline.Request(source=source, out=out, only=ordered, papers=papers, force=force)
-    with _user_errors(partial(_build_report, None) if as_json else None):
+    with _user_errors(partial(_build_report, None) if as_json else None,
+                      "interrupted: the previous outputs are unchanged"):
         result = pipeline.build(request, _progress(quiet or as_json))
     if as_json:
         _emit_json(_build_report(result))
@@ -133,7 +134,8 @@ def _emit_json(report: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None) -> Iterator[None]:
+def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None,
+                 interrupted: str = "interrupted") -> Iterator[None]:
     """A UserError becomes one line per problem (or ``json_report`` of them) and exit 1; Ctrl-C becomes
     exit 130. Anything else is a bug and keeps its traceback."""
     try:
@@ -146,5 +148,5 @@ def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None) 
                 click.echo(str(problem), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("interrupted: the previous outputs are unchanged", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(130)

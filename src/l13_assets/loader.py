@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -169,6 +170,11 @@ def _schema_problem(located: Located, error: Any) -> Problem:
     return located.problem(loc, _message(kind, error))
 
 
+# A number in scientific notation that YAML 1.1 (PyYAML) does not read as one: 1e5, 1.0e308, 2E-3 (it wants
+# a dot in the mantissa and a sign in the exponent, as in 1.0e+308).
+_YAML_1_1_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
 def _message(kind: str, error: Any) -> str:
     value = error.get("input")
     ctx = error.get("ctx") or {}
@@ -181,7 +187,10 @@ def _message(kind: str, error: Any) -> str:
         "none_required": "nothing",
     }.get(kind)
     if expected:
-        return f"got {got}, expected {expected}"
+        hint = ""
+        if expected == "a number" and isinstance(value, str) and _YAML_1_1_EXPONENT.fullmatch(value.strip()):
+            hint = " (YAML reads an exponent without a dot and a sign as text: write 1.0e+308, or plain digits)"
+        return f"got {got}, expected {expected}{hint}"
     if kind in {"value_error", "assertion_error"}:
         return str(ctx.get("error", error["msg"]))
     if kind == "literal_error":

@@ -37,9 +37,12 @@ def source_date_epoch() -> int | None:
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None or value == "":
         return None
-    if not value.isdigit() or int(value) > _LATEST_EPOCH:
+    if not value.isdigit():
         raise UserError.plain("SOURCE_DATE_EPOCH", f"'{value}' is not a time, expected whole seconds since 1970 "
-                              "and before 2100 (is it in milliseconds?)")
+                              "(digits only, as `git log -1 --format=%ct` prints)")
+    if int(value) > _LATEST_EPOCH:
+        raise UserError.plain("SOURCE_DATE_EPOCH", f"'{value}' is after 2100, expected whole seconds since 1970 "
+                              "(is it in milliseconds?)")
     return int(value)
 
 

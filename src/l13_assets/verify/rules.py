@@ -87,8 +87,8 @@ def finding_facts(lesson: Lesson) -> Iterator[Fact]:
             named = set(finding.instruments)
             ok = named == expected
             yield Fact("rule", (*path, "instruments"), ", ".join(sorted(named)), ", ".join(sorted(expected)), ok,
-                       "" if ok else f"names {sorted(named)}, but the instruments that catch "
-                       f"{finding.symptom} are {sorted(expected)}")
+                       "" if ok else f"names {sorted(named)}, expected {sorted(expected)}: the instruments "
+                       f"that catch {finding.symptom}")
 
 
 def _verdict_fact(finding: Finding, path: Path, health: RunHealth) -> Fact:
@@ -101,9 +101,11 @@ def _verdict_fact(finding: Finding, path: Path, health: RunHealth) -> Fact:
     ok = verdict == finding.verdict and (finding.symptom != "none" or set(finding.instruments) == used)
     detail = ""
     if verdict != finding.verdict:
-        detail = f"states {finding.verdict}, but the run-health rules give {verdict} ({'; '.join(reasons)})"
+        detail = (f"states {finding.verdict}, expected {verdict}: the run-health rules give it "
+                  f"({'; '.join(reasons)})")
     elif not ok:
-        detail = f"names instruments {sorted(finding.instruments)}, but the verdict rests on {sorted(used)}"
+        detail = (f"names instruments {sorted(finding.instruments)}, expected {sorted(used)}: the verdict rests "
+                  "on those")
     return Fact("rule", (*path, "verdict"), finding.verdict, f"{verdict} ({'; '.join(reasons)})", ok, detail)
 
 

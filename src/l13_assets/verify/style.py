@@ -38,7 +38,7 @@ def text_problems(text: str, latex: bool, acronyms: frozenset[str]) -> list[str]
         return problems + latex_problems(text)
     if _HYPHEN_MINUS.search(text):
         problems.append("a hyphen is used as a minus sign, expected − (U+2212)")
-    if _SPACED_HYPHEN.search(text):
+    elif _SPACED_HYPHEN.search(text):  # one hyphen is one problem: a minus sign written " - 1" matches both
         problems.append("a spaced hyphen ' - ', expected − (U+2212) in math or a colon or comma in prose")
     shouting = sorted({w for w in _WORD.findall(text)
                        if sum(c.isupper() for c in w) >= 2 and not any(c.islower() for c in w)
