@@ -8,7 +8,7 @@ from pathlib import Path
 
 from l13_assets import __version__
 
-from conftest import REPO, run_cli
+from conftest import REPO, SOURCE, run_cli
 
 HEAVY = ("sympy", "matplotlib", "reportlab", "genanki", "numpy", "pydantic", "anki")
 
@@ -104,3 +104,14 @@ def test_out_under_a_file(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == f"{tmp_path / 'afile' / 'sub'}: {tmp_path / 'afile'} is a file, expected --out " \
                                     "to name a folder"
+
+
+def test_the_readme_example_problem_is_what_check_prints() -> None:
+    from l13_assets import verify
+    from l13_assets.loader import parse
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = next(line for line in readme.splitlines() if line.startswith("source/l13.yaml:"))
+    edited = SOURCE.read_text(encoding="utf-8").replace("    z: 4.8334\n", "    z: 4.8335\n", 1)
+    problems = [str(p) for p in verify.run(parse(edited.encode("utf-8"), "source/l13.yaml")).problems()]
+    assert problems == [shown]
