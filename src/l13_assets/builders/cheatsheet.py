@@ -271,5 +271,6 @@ def _overflow(sheet: Sheet, file: str, locate: Callable[[str], tuple[int, int]])
     later = f"; after it, {', '.join(repr(b) for b in rest)} had no room either" if rest else ""
     return [Problem(file, *locate(first), first,
                     f"the cheatsheet's block '{first}' does not fit on the one {sheet.paper} page "
-                    f"({sheet.stop}){later}; expected shorter text in the source: the sheet is never "
+                    f"({sheet.stop}){later}; expected shorter text in the source, in it or in a block before "
+                    "it (blocks flow in order, so an earlier one that grew pushes it off): the sheet is never "
                     "shrunk to fit")]
