@@ -152,6 +152,20 @@ def test_a_rebuild_keeps_what_the_user_put_in_the_folder_hidden_files_links_and_
     assert_matches_manifest(copy, frozenset({".git/HEAD", ".nojekyll", "notes/.keep", "latest.apkg"}))
 
 
+def test_an_output_folder_given_as_a_link_stays_a_link_to_the_new_outputs(built: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    source, out = built
+    real = tmp_path / "releases" / "current"
+    shutil.copytree(out, real)
+    link = tmp_path / "site"
+    link.symlink_to(real)
+    result = build(source, link, "--force")
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert snapshot(real) == snapshot(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["releases", "site"], "no staging left beside the link"
+
+
 @pytest.mark.parametrize("folder", ["a-repository", "."])
 def test_a_folder_no_build_wrote_is_refused_before_any_work(built: tuple[Path, Path], tmp_path: Path,
                                                             folder: str) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -184,6 +184,8 @@ def build(request: Request, progress: Progress) -> Result:
     result = Result()
     timer = Timer(progress, result.timings)
     source_date_epoch()  # a bad value is refused before any work
+    if request.out.is_symlink():  # swap the folder the link points at, and keep the link
+        request = replace(request, out=request.out.resolve())
     with writer.locked(request.out):
         _refuse_foreign_folder(request.out)
         inputs = Inputs.read(request.source)
