@@ -166,6 +166,58 @@ def test_an_output_folder_given_as_a_link_stays_a_link_to_the_new_outputs(built:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["releases", "site"], "no staging left beside the link"
 
 
+def test_a_rebuild_keeps_folder_permissions_and_special_files(built: tuple[Path, Path], tmp_path: Path) -> None:
+    source, out = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    (copy / "private").mkdir()
+    (copy / "private" / "key").write_text("secret")
+    os.chmod(copy / "private", 0o700)
+    os.chmod(copy, 0o750)
+    os.mkfifo(copy / "queue")
+    (copy / "dangling").symlink_to("gone")
+    result = build(source, copy, "--only", "figures", "--force")
+    assert result.returncode == 0, result.stderr
+    assert oct(copy.stat().st_mode & 0o777) == oct(0o750)
+    assert oct((copy / "private").stat().st_mode & 0o777) == oct(0o700)
+    assert (copy / "private" / "key").read_text() == "secret"
+    assert (copy / "queue").is_fifo() and os.readlink(copy / "dangling") == "gone"
+
+
+@pytest.mark.parametrize("case", ["source-inside", "link-loop"])
+def test_an_output_folder_that_cannot_work_is_refused_before_any_work(built: tuple[Path, Path], tmp_path: Path,
+                                                                      case: str) -> None:
+    source, out = built
+    if case == "source-inside":
+        target = tmp_path / "out"
+        shutil.copytree(out, target)
+        inside = target / "src" / "l13.yaml"
+        inside.parent.mkdir()
+        shutil.copy(source, inside)
+        shutil.copy(source.with_name("l13.notes.json"), inside.with_name("l13.notes.json"))
+        source, expected = inside, "the output folder contains the source"
+    else:
+        target = tmp_path / "loop"
+        target.symlink_to(tmp_path / "loop")
+        expected = "the output path cannot be followed"
+    before = snapshot(tmp_path)
+    result = build(source, target)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_folder_with_only_hidden_files_is_a_fine_place_for_a_first_build(built: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    source, _ = built
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / ".nojekyll").write_text("")
+    result = build(source, site, "--only", "figures")
+    assert result.returncode == 0, result.stderr
+    assert (site / ".nojekyll").exists() and (site / "figures").is_dir()
+
+
 @pytest.mark.parametrize("folder", ["a-repository", "."])
 def test_a_folder_no_build_wrote_is_refused_before_any_work(built: tuple[Path, Path], tmp_path: Path,
                                                             folder: str) -> None:

@@ -124,11 +124,15 @@ def _fingerprints(request: Request, inputs: Inputs) -> dict[str, str]:
     return prints
 
 
-def _refuse_foreign_folder(out: Path) -> None:
+def _refuse_foreign_folder(out: Path, source: Path) -> None:
     """The build replaces the output folder as a whole (keeping what is in it): refuse a folder that holds
-    files and was not written by l13-assets, such as a repository or a home folder named by mistake."""
-    if not out.is_dir() or not any(out.iterdir()):
-        return
+    files and was not written by l13-assets, such as a repository or a home folder named by mistake, and a
+    source inside the output folder (its note history is written beside it while the folder is replaced)."""
+    if source.resolve().is_relative_to(out.resolve()):
+        raise UserError.plain(str(out), f"the output folder contains the source {source}, expected the source "
+                              "outside it: the build replaces the output folder as a whole")
+    if not out.is_dir() or all(entry.name.startswith(".") for entry in out.iterdir()):
+        return  # new, empty, or only hidden files such as .gitkeep or .nojekyll (all kept)
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         ours = isinstance(manifest, dict) and manifest.get("tool", {}).get("name") == "l13-assets"
@@ -185,9 +189,14 @@ def build(request: Request, progress: Progress) -> Result:
     timer = Timer(progress, result.timings)
     source_date_epoch()  # a bad value is refused before any work
     if request.out.is_symlink():  # swap the folder the link points at, and keep the link
-        request = replace(request, out=request.out.resolve())
+        try:
+            request = replace(request, out=request.out.resolve())
+        except (OSError, RuntimeError) as error:  # a loop of links
+            raise UserError.plain(str(request.out), f"the output path cannot be followed ({error}), expected a "
+                                  "folder") from None
+    writer.check_out(request.out)  # these checks read only: before the lock file is made
+    _refuse_foreign_folder(request.out, request.source)
     with writer.locked(request.out):
-        _refuse_foreign_folder(request.out)
         inputs = Inputs.read(request.source)
         manifest = read_manifest(request.out)
         stale = _stale(request, inputs, manifest)

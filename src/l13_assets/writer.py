@@ -41,11 +41,16 @@ def fail(path: Path, error: OSError, doing: str) -> UserError:
                            "expected a writable folder with free space")
 
 
-def _check_writable(out: Path) -> None:
-    absolute = Path(os.path.abspath(out))
+def check_out(out: Path) -> None:
+    """Refuse an output path no build can use (the root, the current folder, a file, a read-only folder)."""
+    try:
+        absolute = out.resolve()  # through links: the current folder's path is a real path
+    except (OSError, RuntimeError) as error:  # a loop of links
+        raise UserError.plain(str(out), f"the output path cannot be followed ({error}), expected a folder") from None
     if absolute == Path(absolute.anchor):
         raise UserError.plain(str(out), "the output folder is the filesystem root, expected a folder for the outputs")
-    if absolute == Path.cwd() or absolute in Path.cwd().parents:
+    here = Path.cwd()
+    if absolute == here or absolute in here.parents:
         # the folder is swapped for a new one as a whole: the current folder would vanish under the build
         raise UserError.plain(str(out), "the output folder is the current folder or contains it, expected a "
                               "folder inside it such as build")
@@ -66,8 +71,8 @@ def _check_writable(out: Path) -> None:
 
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
-    """Hold ``.<out>.lock`` beside the output folder for the whole build; fail at once if another holds it."""
-    _check_writable(out)
+    """Hold ``.<out>.lock`` beside the output folder for the whole build; fail at once if another holds it.
+    Call ``check_out`` first."""
     lock_path = out.parent / f".{out.name}.lock"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +141,8 @@ def publish(out: Path, files: dict[str, bytes], manifest_name: str, keep: set[st
         if staging.exists():  # left by a build that was killed: it was never published
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
+        if out.is_dir():  # the new folder keeps the old one's permissions (a private folder stays private)
+            shutil.copymode(out, staging)
         for name in sorted(files, key=lambda n: n == manifest_name):
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +171,11 @@ def entries(out: Path) -> set[str]:
     found: set[str] = set()
     if not out.is_dir():
         return found
-    for folder, folders, files in os.walk(out):  # never into a linked folder: the link is carried over
+
+    def unreadable(error: OSError) -> None:  # a folder left out would be lost with the old folder
+        raise fail(out, error, "read everything in the output folder")
+
+    for folder, folders, files in os.walk(out, onerror=unreadable):  # links to folders are carried, not followed
         here = Path(folder)
         relative = here.relative_to(out)
         links = [d for d in folders if (here / d).is_symlink()]
@@ -175,18 +186,33 @@ def entries(out: Path) -> set[str]:
 
 
 def _carry_over(source: Path, target: Path) -> None:
-    """Put ``source`` at ``target``: a hard link to a file (a copy across filesystems), the same symbolic
-    link, or an empty folder."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Put ``source`` at ``target``: a hard link to a file (a copy across filesystems) or a special file, the
+    same symbolic link, or an empty folder; folders keep their permissions."""
+    _make_folders(source.parent, target.parent)
     if source.is_symlink():
         os.symlink(os.readlink(source), target)
     elif source.is_dir():
         target.mkdir(exist_ok=True)
-    elif source.is_file():
+        shutil.copymode(source, target)
+    else:  # a file, or a FIFO, socket or device: the same inode under the new folder
         try:
             os.link(source, target)
         except OSError:
+            if not source.is_file():
+                raise
             shutil.copy2(source, target)
+
+
+def _make_folders(source: Path, target: Path) -> None:
+    """``target`` and its missing parents, each with the permissions of its counterpart under ``source``."""
+    missing = []
+    while not target.exists():
+        missing.append((source, target))
+        source, target = source.parent, target.parent
+    for old, new in reversed(missing):
+        new.mkdir()
+        if old.is_dir():
+            shutil.copymode(old, new)
 
 
 def _replace_file_by_file(staging: Path, out: Path, manifest_name: str) -> None:
