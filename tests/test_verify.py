@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal
+from xml.etree import ElementTree
 
 import pytest
 
@@ -211,7 +212,10 @@ def test_numbers_in_prose_print_as_the_source_states_them() -> None:
     (r"x^", "a '^' with nothing after it"),
     (r"{x", "1 '{' never closed, expected balanced braces"),
     (r"x}", "a '}' closes no group, expected balanced braces"),
-    (r"\begin{matrx} a \end{matrx}", "unknown environment 'matrx', expected one of aligned"),
+    (r"\begin{matrx} a \end{matrx}", "unknown environment 'matrx', expected one of "),
+    (r"x^2^3", "a double superscript (two '^' on one base)"),
+    (r"a & b", "a '&' outside a cases, matrix or array environment"),
+    (r"\arg x", r"unknown command \arg"),
 ])
 def test_broken_latex_is_named_at_its_line_before_anything_typesets_it(broken: str, message: str) -> None:
     old = r"\max_\pi J(\pi) = \beta \log Z(x)"
@@ -224,8 +228,10 @@ def test_broken_latex_is_named_at_its_line_before_anything_typesets_it(broken: s
 
 @pytest.mark.parametrize("sound", [
     r"\frac12 + \sqrt[3]{x} + \left\{ x \right. + \left( {a} \right)",
-    r"\begin{aligned} a &= b \\ c &= d \end{aligned}",
+    r"\begin{cases} a &= b \\ c &= d \end{cases}",
     r"\operatorname{KL}\big(\pi \,\|\, \pi_{\text{SFT}}\big)", r"\tfrac{1}{2}\binom{n}{k}\hat{y}",
+    r"\operatorname*{argmax}_{y} \mathbb{E}_{x \sim D}\left[ r(x, y) \right] \stackrel{\text{def}}{=} x_1^2",
+    r"\begin{cases} a & b \\ c & d \end{cases} + \left( a \middle| b \right) + \textbf{x}\,\&\,\tanh y",
 ])
 def test_sound_latex_passes(sound: str) -> None:
     from l13_assets.verify.latex import latex_problems
@@ -243,7 +249,7 @@ def test_every_known_command_is_typeset_by_the_cheatsheet() -> None:
 
     typesetter = Typesetter(9.0)
     samples = []
-    for name in sorted(KNOWN - {"begin", "end", "left", "right"}):
+    for name in sorted(KNOWN - {"begin", "end", "left", "middle", "right"}):
         if name.startswith(("big", "Big")):
             samples.append((name, f"\\{name}( x"))
         elif name in ("limits", "nolimits"):
@@ -254,6 +260,20 @@ def test_every_known_command_is_typeset_by_the_cheatsheet() -> None:
     rows = {"array": "{cc}" + two_by_two, "gathered": r" a \\ b"}  # gathered has no columns
     samples += [(env, f"\\begin{{{env}}}{rows.get(env, two_by_two)} \\end{{{env}}}") for env in sorted(ENVIRONMENTS)]
     samples.append(("left", r"\left( x \right)"))
+    samples.append(("middle", r"\left( a \middle| b \right)"))
     for name, latex in samples:
-        assert f"\\{name}" not in latex2mathml.converter.convert(latex).replace(latex, ""), name
+        mathml = ElementTree.fromstring(latex2mathml.converter.convert(latex))
+        texts = [text for element in mathml.iter() for text in (element.text, element.tail) if text]
+        literal = [text for text in texts if f"\\{name}" in text]
+        assert not literal, f"\\{name} comes out as its name: {literal}"
         assert typesetter.line(latex).width > 0, name
+        if ARGUMENTS.get(name) and name not in ("begin", "end"):  # latex2mathml drops an unknown \name{a}
+            bare = latex2mathml.converter.convert("{a}" * ARGUMENTS[name])
+            assert latex2mathml.converter.convert(latex) != bare, f"\\{name} is ignored, not typeset"
+
+
+def test_the_known_command_test_catches_an_unknown_command() -> None:
+    import latex2mathml.converter
+
+    mathml = ElementTree.fromstring(latex2mathml.converter.convert(r"\betaa"))
+    assert any("\\betaa" in (element.text or "") for element in mathml.iter())

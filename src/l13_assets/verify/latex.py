@@ -3,7 +3,8 @@
 A formula is typeset twice: by MathJax on the cards and by ziamath on the cheatsheet. Both are lenient: an
 unknown command such as ``\\betaa`` comes out as its literal name, a ``\\frac`` with one argument renders
 half a fraction or stops the build deep inside the typesetter. So the check reads every LaTeX field first:
-braces balance, ``\\left`` pairs with ``\\right`` and ``\\begin`` with ``\\end`` inside the same group,
+braces balance, ``\\left`` pairs with ``\\right`` and ``\\begin`` with ``\\end`` inside the same group and
+nested, never crossed, ``&`` stays inside an environment, no base has two superscripts or subscripts,
 every command is one both typesetters know (``KNOWN``; a test typesets each with the cheatsheet's
 typesetter) and every command gets the arguments it takes.
 
@@ -21,6 +22,8 @@ ARGUMENTS = {
     "text": 1, "mathrm": 1, "operatorname": 1, "mathbb": 1, "mathcal": 1, "mathbf": 1, "mathit": 1,
     "mathsf": 1, "boldsymbol": 1, "hat": 1, "widehat": 1, "bar": 1, "overline": 1, "underline": 1,
     "tilde": 1, "widetilde": 1, "vec": 1, "dot": 1, "ddot": 1, "boxed": 1, "overbrace": 1, "underbrace": 1,
+    "textbf": 1, "textrm": 1, "textit": 1, "mathtt": 1, "mathfrak": 1, "phantom": 1, "hphantom": 1,
+    "vphantom": 1, "xrightarrow": 1, "overset": 2, "underset": 2, "stackrel": 2,
     "begin": 1, "end": 1,
 }
 _GREEK = (
@@ -33,15 +36,17 @@ _SYMBOLS = (
     "subseteq supset cup cap setminus mid parallel perp to gets leftarrow rightarrow Leftarrow Rightarrow "
     "leftrightarrow Leftrightarrow mapsto implies iff uparrow downarrow "
     "pm mp times div cdot cdots ldots dots vdots ddots ast star circ bullet oplus otimes "
-    "sum prod int oint lim limsup liminf max min argmax argmin sup inf exp log ln det dim ker Pr "
-    "sin cos tan infty partial nabla forall exists neg land lor emptyset varnothing ell hbar prime "
-    "langle rangle lvert rvert lVert rVert lfloor rfloor lceil rceil vert Vert backslash "
-    "left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr "
+    "odot dagger colon not dotsc dotsb "
+    "sum prod int oint lim limsup liminf max min sup inf exp log ln det dim ker Pr "
+    "sin cos tan sinh cosh tanh infty partial nabla forall exists neg land lor emptyset varnothing ell hbar "
+    "prime langle rangle lbrace rbrace lvert rvert lVert rVert lfloor rfloor lceil rceil vert Vert backslash "
+    "left middle right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr "
     "quad qquad displaystyle textstyle scriptstyle limits nolimits top"
 )
 KNOWN = frozenset(ARGUMENTS) | frozenset(_GREEK.split()) | frozenset(_SYMBOLS.split())
 ESCAPED = frozenset(" ,;:!{}|\\#$%&_")  # \, \; \! \{ \} \| \\ and escaped specials
-ENVIRONMENTS = frozenset({"aligned", "cases", "matrix", "pmatrix", "bmatrix", "vmatrix", "array", "gathered"})
+ENVIRONMENTS = frozenset({"cases", "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix",
+                          "smallmatrix", "array", "gathered"})
 
 _TOKEN = re.compile(r"\\([A-Za-z]+|.?)|(\S)", re.S)
 
@@ -53,7 +58,12 @@ def latex_problems(latex: str) -> list[str]:
     # one frame per open brace group: the \left and \begin{...} opened in it, still to close
     frames: list[list[str]] = [[]]
     unknown: list[str] = []
+    scripts: set[str] = set()  # the scripts already on the current base: x_a^b is fine, x^a^b is not
+    scripts_end = -1  # where the last script's argument ended
     for i, token in enumerate(tokens):
+        if token == "&" and not any(opened.startswith("\\begin") for frame in frames for opened in frame):
+            problems.append("a '&' outside a cases, matrix or array environment, expected '\\&' for "
+                            "an ampersand or the environment around it")
         if token == "{":
             frames.append([])
         elif token == "}":
@@ -62,8 +72,17 @@ def latex_problems(latex: str) -> list[str]:
                 continue
             problems += _unclosed(frames.pop(), "before the '}' that ends its group")
         elif token in ("^", "_"):
-            if _atom_end(tokens, i + 1) is None:
+            if i != scripts_end:
+                scripts = set()
+            if token in scripts:
+                kind = "superscript" if token == "^" else "subscript"
+                problems.append(f"a double {kind} (two '{token}' on one base), expected braces such as "
+                                f"x{token}{{a{token}b}}")
+            scripts.add(token)
+            end = _atom_end(tokens, i + 1)
+            if end is None:
                 problems.append(f"a '{token}' with nothing after it, expected a {{...}} group or a character")
+            scripts_end = end if end is not None else -1
         elif token.startswith("\\"):
             name = token[1:]
             if name == "":
@@ -89,16 +108,20 @@ def latex_problems(latex: str) -> list[str]:
 
 def _arguments(tokens: list[str], i: int, name: str, frame: list[str]) -> list[str]:
     """Check the arguments after command ``tokens[i]``; record \\left and \\begin in the open ``frame``."""
+    if name in ("left", "middle", "right") and _atom_end(tokens, i + 1) is None:
+        return [f"\\{name} without a delimiter after it, expected one such as ( or . (none)"]
     if name == "left":
         frame.append("\\left")
+    elif name in ("middle", "right") and (not frame or frame[-1] != "\\left"):
+        inside = f" inside {frame[-1]}" if frame else ""
+        return [f"\\{name} without a \\left before it in its group{inside}, expected \\left, \\right and "
+                "\\begin, \\end in nested pairs"]
     elif name == "right":
-        if "\\left" not in frame:
-            return ["\\right without a \\left before it in its group, expected them in pairs"]
-        del frame[len(frame) - 1 - frame[::-1].index("\\left")]
+        frame.pop()
     needed = ARGUMENTS.get(name, 0)
-    if name in ("left", "right") and _atom_end(tokens, i + 1) is None:
-        return [f"\\{name} without a delimiter after it, expected one such as ( or . (none)"]
     j = i + 1
+    if name == "operatorname" and j < len(tokens) and tokens[j] == "*":  # \operatorname*{argmax}: limits below
+        j += 1
     if name == "sqrt" and j < len(tokens) and tokens[j] == "[":
         while j < len(tokens) and tokens[j] != "]":
             j += 1
@@ -114,10 +137,11 @@ def _arguments(tokens: list[str], i: int, name: str, frame: list[str]) -> list[s
                 return [f"unknown environment '{environment}', expected one of {', '.join(sorted(ENVIRONMENTS))}"]
             if name == "begin":
                 frame.append(f"\\begin{{{environment}}}")
-            elif f"\\begin{{{environment}}}" in frame:
-                frame.remove(f"\\begin{{{environment}}}")
+            elif frame and frame[-1] == f"\\begin{{{environment}}}":
+                frame.pop()
             else:
-                return [f"\\end{{{environment}}} without its \\begin in the same group, expected them in pairs"]
+                return [f"\\end{{{environment}}} without its \\begin before it in the same group, expected "
+                        "\\left, \\right and \\begin, \\end in nested pairs"]
         j = end
         found += 1
     if found < needed:
