@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from l13_assets import __version__
 
@@ -115,3 +121,30 @@ def test_the_readme_example_problem_is_what_check_prints() -> None:
     edited = SOURCE.read_text(encoding="utf-8").replace("    z: 4.8334\n", "    z: 4.8335\n", 1)
     problems = [str(p) for p in verify.run(parse(edited.encode("utf-8"), "source/l13.yaml")).problems()]
     assert problems == [shown]
+
+
+def _interrupted_after(seconds: float, *args: str) -> subprocess.CompletedProcess[str]:
+    process = subprocess.Popen([sys.executable, "-m", "l13_assets", *args], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(seconds)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@pytest.mark.parametrize("seconds", [0.3, 0.8, 1.3, 1.8, 2.3])
+def test_ctrl_c_during_a_build_says_interrupted_and_leaves_the_outputs(seconds: float, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = run_cli("build", "--out", str(out), "--only", "figures")
+    assert first.returncode == 0, first.stderr
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = _interrupted_after(seconds, "build", "--out", str(out), "--force", "-q")
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 130 and result.stderr.splitlines()[-1] == "interrupted: the previous outputs "\
+        "are unchanged", result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_ctrl_c_during_a_check_says_interrupted() -> None:
+    result = _interrupted_after(0.3, "check", "-q")
+    assert result.returncode == 130 and result.stderr == "interrupted\n"

@@ -62,6 +62,7 @@ def _child(function: Callable[[], object], read_end: int, write_end: int, parent
     handlers."""
     status = 1
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; this child dies with it
         os.close(read_end)
         _die_with(parent)
         try:

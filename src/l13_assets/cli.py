@@ -54,6 +54,7 @@ def main() -> None:
 @_verbosity
 def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
     """Load and verify the source; print one line per checked fact."""
+    _stop_on_interrupt("interrupted")
     from . import pipeline
 
     start = time.perf_counter()
@@ -88,6 +89,7 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
 def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bool, verbose: bool,
           as_json: bool) -> None:
     """Check the source, then write the assets to --out."""
+    _stop_on_interrupt("interrupted: the previous outputs are unchanged")
     from . import pipeline
 
     names = tuple(n.strip() for n in only.split(",") if n.strip())
@@ -99,8 +101,7 @@ def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bo
     ordered = tuple(n for n in BUILDERS if n in names)
     papers = ("a4", "letter") if paper == "both" else (paper,)
     request = pipeline.Request(source=source, out=out, only=ordered, papers=papers, force=force)
-    with _user_errors(partial(_build_report, None) if as_json else None,
-                      "interrupted: the previous outputs are unchanged"):
+    with _user_errors(partial(_build_report, None) if as_json else None):
         result = pipeline.build(request, _progress(quiet or as_json))
     if as_json:
         _emit_json(_build_report(result))
@@ -133,11 +134,27 @@ def _emit_json(report: dict[str, Any]) -> None:
     click.echo(json.dumps(report, indent=2, sort_keys=True, default=str))
 
 
+def _stop_on_interrupt(message: str) -> None:
+    """Ctrl-C (SIGINT) ends the command at once: ``message`` on stderr, exit code 130.
+
+    Raising KeyboardInterrupt instead lets it land anywhere, also inside library code that swallows it or
+    turns it into another error (pydantic building a schema, a worker being waited for): a user then saw a
+    traceback, false problems, or a build that went on. Stopping at any instant is safe, as for a killed
+    build: outputs are only published by one atomic swap, and a forked worker dies with this process."""
+    import os
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        os.write(2, f"{message}\n".encode())
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, stop)
+
+
 @contextlib.contextmanager
-def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None,
-                 interrupted: str = "interrupted") -> Iterator[None]:
-    """A UserError becomes one line per problem (or ``json_report`` of them) and exit 1; Ctrl-C becomes
-    exit 130. Anything else is a bug and keeps its traceback."""
+def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None) -> Iterator[None]:
+    """A UserError becomes one line per problem (or ``json_report`` of them) and exit 1. Anything else is a
+    bug and keeps its traceback (Ctrl-C: see ``_stop_on_interrupt``)."""
     try:
         yield
     except UserError as error:
@@ -147,6 +164,3 @@ def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None,
             for problem in error.problems:
                 click.echo(str(problem), err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo(interrupted, err=True)
-        sys.exit(130)
