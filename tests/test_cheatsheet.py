@@ -280,7 +280,7 @@ def test_a_formula_too_wide_for_its_column_is_an_error_at_its_line() -> None:
     with pytest.raises(UserError) as caught:
         cheatsheet.build(Context(grown, SOURCE))
     message = str(caught.value)
-    assert message.startswith(f"source/l13.yaml:{line}:3: bradley_terry.formula: formula is "), message
+    assert message.startswith(f"source/l13.yaml:{line}:12: bradley_terry.formula: formula is "), message
     assert "cannot be broken to fit" in message and "\n" not in message
 
 
@@ -297,7 +297,7 @@ def test_a_formula_the_typesetter_fails_on_is_a_problem_at_its_line(source: Sour
     text = SOURCE.read_text(encoding="utf-8")
     line = text[:text.index("  formula: ", text.index("\nbradley_terry:\n"))].count("\n") + 1
     assert str(caught.value) == (
-        f"{source.file}:{line}:3: bradley_terry.formula: the cheatsheet's typesetter cannot set this formula "
+        f"{source.file}:{line}:12: bradley_terry.formula: the cheatsheet's typesetter cannot set this formula "
         "(AssertionError: ziamath gave up), expected LaTeX that MathJax and ziamath both read")
 
 
@@ -310,7 +310,7 @@ def test_a_title_or_footer_too_long_for_its_line_is_an_error_at_its_line(key: st
     longer = text[:end] + ", and then a great many more words than any line of the page can hold" * 3 + text[end:]
     with pytest.raises(UserError) as caught:
         cheatsheet.build(Context(parse(longer.encode("utf-8"), "source/l13.yaml"), SOURCE))
-    assert str(caught.value).startswith(f"source/l13.yaml:{line}:3: {path}: is ")
+    assert str(caught.value).startswith(f"source/l13.yaml:{line}:{len(key) + 1}: {path}: is ")
     assert "too long for its line on the letter page" in str(caught.value)
 
 
@@ -487,4 +487,4 @@ def test_a_heading_from_the_source_too_wide_is_an_error_at_its_line() -> None:
     grown = parse(text.replace(old, long, 1).encode("utf-8"), "source/l13.yaml")
     with pytest.raises(UserError) as caught:
         cheatsheet.build(Context(grown, SOURCE))
-    assert str(caught.value).startswith(f"source/l13.yaml:{line}:3: run_health.question: the heading 'Is this")
+    assert str(caught.value).startswith(f"source/l13.yaml:{line}:13: run_health.question: the heading 'Is this")

@@ -184,6 +184,21 @@ def test_a_rebuild_keeps_folder_permissions_and_special_files(built: tuple[Path,
     assert (copy / "queue").is_fifo() and os.readlink(copy / "dangling") == "gone"
 
 
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a folder to another owner")
+def test_a_build_run_as_root_keeps_the_owners_of_the_users_folders(built: tuple[Path, Path], tmp_path: Path) -> None:
+    source, out = built
+    copy = tmp_path / "checkout"
+    shutil.copytree(out, copy)
+    (copy / ".git" / "refs").mkdir(parents=True)
+    for folder in (copy, copy / ".git", copy / ".git" / "refs"):
+        os.chown(folder, 65534, 65534)  # nobody
+    result = build(source, copy, "--only", "figures", "--force")
+    assert result.returncode == 0, result.stderr
+    for folder in (copy, copy / ".git", copy / ".git" / "refs"):
+        assert (folder.stat().st_uid, folder.stat().st_gid) == (65534, 65534), folder
+
+
 @pytest.mark.parametrize("case", ["source-inside", "link-loop"])
 def test_an_output_folder_that_cannot_work_is_refused_before_any_work(built: tuple[Path, Path], tmp_path: Path,
                                                                       case: str) -> None:

@@ -216,6 +216,8 @@ def test_numbers_in_prose_print_as_the_source_states_them() -> None:
     (r"x^2^3", "a double superscript (two '^' on one base)"),
     (r"a & b", "a '&' outside a cases, matrix or array environment"),
     (r"\arg x", r"unknown command \arg"),
+    (r"x^^2", "a '^' with nothing after it"),
+    (r"x \big", r"\big without a delimiter after it"),
 ])
 def test_broken_latex_is_named_at_its_line_before_anything_typesets_it(broken: str, message: str) -> None:
     old = r"\max_\pi J(\pi) = \beta \log Z(x)"

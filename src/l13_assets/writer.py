@@ -142,7 +142,7 @@ def publish(out: Path, files: dict[str, bytes], manifest_name: str, keep: set[st
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
         if out.is_dir():  # the new folder keeps the old one's permissions (a private folder stays private)
-            shutil.copymode(out, staging)
+            _same_access(out, staging)
         for name in sorted(files, key=lambda n: n == manifest_name):
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -193,7 +193,7 @@ def _carry_over(source: Path, target: Path) -> None:
         os.symlink(os.readlink(source), target)
     elif source.is_dir():
         target.mkdir(exist_ok=True)
-        shutil.copymode(source, target)
+        _same_access(source, target)
     else:  # a file, or a FIFO, socket or device: the same inode under the new folder
         try:
             os.link(source, target)
@@ -204,7 +204,8 @@ def _carry_over(source: Path, target: Path) -> None:
 
 
 def _make_folders(source: Path, target: Path) -> None:
-    """``target`` and its missing parents, each with the permissions of its counterpart under ``source``."""
+    """``target`` and its missing parents, each with the permissions (and owner) of its counterpart under
+    ``source``."""
     missing = []
     while not target.exists():
         missing.append((source, target))
@@ -212,7 +213,16 @@ def _make_folders(source: Path, target: Path) -> None:
     for old, new in reversed(missing):
         new.mkdir()
         if old.is_dir():
-            shutil.copymode(old, new)
+            _same_access(old, new)
+
+
+def _same_access(old: Path, new: Path) -> None:
+    """Give the folder ``new`` the permissions of ``old``, and its owner too when this process may (root:
+    a build run with sudo or in CI must not leave root-owned folders in a user's checkout)."""
+    shutil.copymode(old, new)
+    if os.geteuid() == 0:
+        info = old.stat()
+        os.chown(new, info.st_uid, info.st_gid)
 
 
 def _replace_file_by_file(staging: Path, out: Path, manifest_name: str) -> None:

@@ -253,13 +253,14 @@ def _column_rules(canvas: Any, columns: Sequence[Region]) -> None:
 
 def _locator(located: Located | None) -> Callable[[str], tuple[int, int]]:
     """A dotted source path (``figures.items[0].title``; a block is named by its source key) to where it is
-    written; (0, 0) without positions."""
+    written: a block's key, a field's value; (0, 0) without positions."""
     if located is None:
         return lambda path: (0, 0)
 
     def locate(path: str) -> tuple[int, int]:
         parts = re.findall(r"[^.\[\]]+", path)
-        return located.position(tuple(int(p) if p.isdigit() else p for p in parts), key=True)
+        # a block (a top-level key) at its key; a field at its value, where check points too
+        return located.position(tuple(int(p) if p.isdigit() else p for p in parts), key=len(parts) == 1)
 
     return locate
 

@@ -43,6 +43,8 @@ _SYMBOLS = (
     "left middle right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr "
     "quad qquad displaystyle textstyle scriptstyle limits nolimits top"
 )
+_SIZES = frozenset({"big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl",
+                    "Biggr"})  # sizes need a delimiter after them
 KNOWN = frozenset(ARGUMENTS) | frozenset(_GREEK.split()) | frozenset(_SYMBOLS.split())
 ESCAPED = frozenset(" ,;:!{}|\\#$%&_")  # \, \; \! \{ \} \| \\ and escaped specials
 ENVIRONMENTS = frozenset({"cases", "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix",
@@ -108,7 +110,7 @@ def latex_problems(latex: str) -> list[str]:
 
 def _arguments(tokens: list[str], i: int, name: str, frame: list[str]) -> list[str]:
     """Check the arguments after command ``tokens[i]``; record \\left and \\begin in the open ``frame``."""
-    if name in ("left", "middle", "right") and _atom_end(tokens, i + 1) is None:
+    if (name in ("left", "middle", "right") or name in _SIZES) and _atom_end(tokens, i + 1) is None:
         return [f"\\{name} without a delimiter after it, expected one such as ( or . (none)"]
     if name == "left":
         frame.append("\\left")
@@ -153,7 +155,7 @@ def _arguments(tokens: list[str], i: int, name: str, frame: list[str]) -> list[s
 def _atom_end(tokens: list[str], j: int) -> int | None:
     """Where the argument starting at ``tokens[j]`` ends: after its group or its single token; None if there
     is none (the end of the formula or of the enclosing group)."""
-    if j >= len(tokens) or tokens[j] == "}":
+    if j >= len(tokens) or tokens[j] in ("}", "^", "_", "&"):  # none of these can be an argument
         return None
     if tokens[j] != "{":
         return j + 1
