@@ -405,11 +405,22 @@ def test_a_paragraph_split_and_wrapped_again_can_still_be_drawn() -> None:
     para.drawOn(Canvas(io.BytesIO()), 0, 0)
 
 
+def _formula_page(line: Any) -> bytes:
+    """A PDF page exactly the size of one typeset formula line, holding its drawing alone."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(line.width, line.height))
+    canvas.addLiteral(line.paths)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
 def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: Source) -> None:
     """The sheet draws each glyph outline once and places it with a transform; every point of every outline
     must end where ziamath's SVG 1.1 output (every glyph written out in place) puts it, to 0.02 pt."""
     import numpy as np
-    from reportlab.pdfgen.canvas import Canvas
 
     from l13_assets.builders import pdf_math
     from l13_assets.builders.pdf_layout import FORMULA_SIZE, SCRIPT_SIZE
@@ -430,14 +441,8 @@ def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: 
             pairs = zip(numbers[::2], numbers[1::2], strict=True)
             expected += [((x - min_x) * 0.75, (y - min_y) * 0.75) for x, y in pairs]
 
-        line = typesetter.line(latex)
-        buffer = io.BytesIO()
-        canvas = Canvas(buffer, pagesize=(line.width, line.height))
-        canvas.addLiteral(line.paths)
-        canvas.showPage()
-        canvas.save()
         drawn = []
-        with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        with pdfplumber.open(io.BytesIO(_formula_page(typesetter.line(latex)))) as pdf:
             for curve in pdf.pages[0].curves:
                 for segment in curve["path"]:
                     if segment[0] in ("m", "l"):
@@ -453,17 +458,10 @@ def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: 
 
 
 def test_a_boxed_formula_is_a_stroked_frame_not_a_filled_block() -> None:
-    from reportlab.pdfgen.canvas import Canvas
 
     from l13_assets.builders import pdf_math
 
-    line = pdf_math.Typesetter(9.0).line(r"\boxed{x}")
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(line.width, line.height))
-    canvas.addLiteral(line.paths)
-    canvas.showPage()
-    canvas.save()
-    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+    with pdfplumber.open(io.BytesIO(_formula_page(pdf_math.Typesetter(9.0).line(r"\boxed{x}")))) as pdf:
         (frame,) = pdf.pages[0].rects
         (glyph,) = pdf.pages[0].curves
     assert frame["stroke"] and not frame["fill"]

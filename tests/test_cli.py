@@ -88,19 +88,16 @@ def test_build_json_has_the_same_keys_when_it_fails() -> None:
     assert report["ok"] is False and report["problems"][0]["file"] == "no/such/file.yaml"
 
 
-def test_source_date_epoch_in_milliseconds_is_refused_before_any_work(tmp_path: Path) -> None:
-    result = run_cli("build", "--out", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": "1764115200000"})
+@pytest.mark.parametrize(("value", "message"), [
+    ("1764115200000", "SOURCE_DATE_EPOCH: '1764115200000' is after 2100, expected whole seconds since 1970 "
+                      "(is it in milliseconds?)"),
+    ("2026-11-26", "SOURCE_DATE_EPOCH: '2026-11-26' is not a time, expected whole seconds since 1970 (digits only, "
+                   "as `git log -1 --format=%ct` prints)"),
+])
+def test_a_bad_source_date_epoch_is_refused_before_any_work(value: str, message: str, tmp_path: Path) -> None:
+    result = run_cli("build", "--out", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": value})
     assert result.returncode == 1
-    assert result.stderr.strip() == ("SOURCE_DATE_EPOCH: '1764115200000' is after 2100, expected whole seconds "
-                                     "since 1970 (is it in milliseconds?)")
-    assert not (tmp_path / "out").exists()
-
-
-def test_source_date_epoch_that_is_not_digits_is_refused_before_any_work(tmp_path: Path) -> None:
-    result = run_cli("build", "--out", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": "2026-11-26"})
-    assert result.returncode == 1
-    assert result.stderr.strip() == ("SOURCE_DATE_EPOCH: '2026-11-26' is not a time, expected whole seconds since "
-                                     "1970 (digits only, as `git log -1 --format=%ct` prints)")
+    assert result.stderr.strip() == message
     assert not (tmp_path / "out").exists()
 
 

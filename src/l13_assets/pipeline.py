@@ -133,23 +133,24 @@ def _refuse_foreign_folder(out: Path, source: Path) -> None:
                               "outside it: the build replaces the output folder as a whole")
     if not out.is_dir() or all(entry.name.startswith(".") for entry in out.iterdir()):
         return  # new, empty, or only hidden files such as .gitkeep or .nojekyll (all kept)
-    try:
-        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        ours = isinstance(manifest, dict) and manifest.get("tool", {}).get("name") == "l13-assets"
-    except (OSError, ValueError, AttributeError):
-        ours = False
-    if not ours:
+    tool = (_manifest_json(out) or {}).get("tool")  # of any format: an older build's folder is ours too
+    if not (isinstance(tool, dict) and tool.get("name") == "l13-assets"):
         raise UserError.plain(str(out), f"the folder holds files and no {MANIFEST} from an earlier l13-assets "
                               "build, expected a new or empty folder, or one an earlier build wrote (the build "
                               "replaces the folder as a whole)")
 
 
-def read_manifest(out: Path) -> dict[str, Any] | None:
+def _manifest_json(out: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == MANIFEST_FORMAT else None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    manifest = _manifest_json(out)
+    return manifest if manifest is not None and manifest.get("format") == MANIFEST_FORMAT else None
 
 
 def _file_entry(name: str, data: bytes) -> dict[str, object]:
@@ -188,13 +189,9 @@ def build(request: Request, progress: Progress) -> Result:
     result = Result()
     timer = Timer(progress, result.timings)
     source_date_epoch()  # a bad value is refused before any work
+    writer.check_out(request.out)  # these checks read only: before the lock file is made (a loop of links too)
     if request.out.is_symlink():  # swap the folder the link points at, and keep the link
-        try:
-            request = replace(request, out=request.out.resolve())
-        except (OSError, RuntimeError) as error:  # a loop of links
-            raise UserError.plain(str(request.out), f"the output path cannot be followed ({error}), expected a "
-                                  "folder") from None
-    writer.check_out(request.out)  # these checks read only: before the lock file is made
+        request = replace(request, out=request.out.resolve())
     _refuse_foreign_folder(request.out, request.source)
     with writer.locked(request.out):
         inputs = Inputs.read(request.source)

@@ -192,8 +192,7 @@ def _carry_over(source: Path, target: Path) -> None:
     if source.is_symlink():
         os.symlink(os.readlink(source), target)
     elif source.is_dir():
-        target.mkdir(exist_ok=True)
-        _same_access(source, target)
+        _make_folders(source, target)
     else:  # a file, or a FIFO, socket or device: the same inode under the new folder
         try:
             os.link(source, target)

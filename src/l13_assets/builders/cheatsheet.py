@@ -96,7 +96,7 @@ def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yam
 
 def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml",
           source_name: str | None = None,
-          locate: Callable[[str], tuple[int, int]] = lambda path: (0, 0)) -> list[Sheet]:
+          locate: Callable[[str], tuple[int, int]] = pdf_blocks.nowhere) -> list[Sheet]:
     """The pages as laid out, overflow or not (for looking at a layout that does not fit yet)."""
     footer = PurePath(file).name if source_name is None else source_name
     pdf_fonts.register()  # once, before any page uses the fonts
@@ -203,42 +203,56 @@ def _check_title_and_footer(kit: pdf_blocks.Kit, g: Geometry, source_name: str) 
     """The title line and the footer each hold a left and a right text: they must not run into each other."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    meta = kit.lesson.meta
-    lines = (
-        ("meta.title", meta.title, pdf_fonts.SANS_BOLD, TITLE_SIZE, f"Lesson {meta.lesson} cheatsheet"),
-        ("meta.course", f"{meta.course}, lesson {meta.lesson}: RLHF", pdf_fonts.SANS, BODY_SIZE,
-         f"{source_name}, version {meta.version}"),
-    )
     problems = []
-    for path, left, font, size, right in lines:
-        needed = stringWidth(left, font, size) + LINE_GAP + stringWidth(right, pdf_fonts.SANS, BODY_SIZE)
+    for line in _edge_lines(kit.lesson, source_name):
+        needed = stringWidth(line.left, line.font, line.size) + LINE_GAP + stringWidth(line.right, pdf_fonts.SANS,
+                                                                                        BODY_SIZE)
         if needed > g.inner_width:
-            problems.append(Problem(kit.file, *kit.locate(path), path, (
+            problems.append(Problem(kit.file, *kit.locate(line.path), line.path, (
                 f"is {needed - g.inner_width:.0f} pt too long for its line on the {g.paper} page (it would run "
-                f"into '{right}'), expected a shorter text: the sheet is never shrunk to fit")))
+                f"into '{line.right}'), expected a shorter text: the sheet is never shrunk to fit")))
     if problems:
         raise UserError(problems)
+
+
+@dataclass(frozen=True)
+class EdgeLine:
+    """The title line or the footer: a text at the left, from the source field ``path``, and one at the right
+    in body type."""
+
+    path: str
+    left: str
+    font: str
+    size: float
+    right: str
+
+
+def _edge_lines(lesson: Lesson, source_name: str) -> tuple[EdgeLine, EdgeLine]:
+    meta = lesson.meta
+    return (EdgeLine("meta.title", meta.title, pdf_fonts.SANS_BOLD, TITLE_SIZE, f"Lesson {meta.lesson} cheatsheet"),
+            EdgeLine("meta.course", f"{meta.course}, lesson {meta.lesson}: RLHF", pdf_fonts.SANS, BODY_SIZE,
+                     f"{source_name}, version {meta.version}"))
 
 
 def _decorate(canvas: Any, lesson: Lesson, g: Geometry, source_name: str) -> None:
     from reportlab.lib.colors import HexColor
 
-    meta = lesson.meta
+    title, footer = _edge_lines(lesson, source_name)
     top = g.height - MARGIN
     canvas.setFillColor(HexColor(TEXT))
-    canvas.setFont(pdf_fonts.SANS_BOLD, TITLE_SIZE)
-    canvas.drawString(MARGIN, top - TITLE_SIZE, meta.title)
+    canvas.setFont(title.font, title.size)
+    canvas.drawString(MARGIN, top - TITLE_SIZE, title.left)
     canvas.setFont(pdf_fonts.SANS, BODY_SIZE)
-    canvas.drawRightString(g.width - MARGIN, top - TITLE_SIZE, f"Lesson {meta.lesson} cheatsheet")
+    canvas.drawRightString(g.width - MARGIN, top - TITLE_SIZE, title.right)
     canvas.setStrokeColor(HexColor(TEXT))
     canvas.setLineWidth(0.8)
     canvas.line(MARGIN, top - TITLE_SIZE - 4, g.width - MARGIN, top - TITLE_SIZE - 4)
     canvas.setStrokeColor(HexColor(RULE))
     canvas.setLineWidth(0.5)
     canvas.line(MARGIN, MARGIN + 8.5, g.width - MARGIN, MARGIN + 8.5)
-    canvas.setFont(pdf_fonts.SANS, BODY_SIZE)
-    canvas.drawString(MARGIN, MARGIN + 1, f"{meta.course}, lesson {meta.lesson}: RLHF")
-    canvas.drawRightString(g.width - MARGIN, MARGIN + 1, f"{source_name}, version {meta.version}")
+    canvas.setFont(footer.font, footer.size)
+    canvas.drawString(MARGIN, MARGIN + 1, footer.left)
+    canvas.drawRightString(g.width - MARGIN, MARGIN + 1, footer.right)
 
 
 def _column_rules(canvas: Any, columns: Sequence[Region]) -> None:
@@ -255,7 +269,7 @@ def _locator(located: Located | None) -> Callable[[str], tuple[int, int]]:
     """A dotted source path (``figures.items[0].title``; a block is named by its source key) to where it is
     written: a block's key, a field's value; (0, 0) without positions."""
     if located is None:
-        return lambda path: (0, 0)
+        return pdf_blocks.nowhere
 
     def locate(path: str) -> tuple[int, int]:
         parts = re.findall(r"[^.\[\]]+", path)

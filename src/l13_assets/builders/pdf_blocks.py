@@ -21,6 +21,11 @@ from .pdf_layout import COLOURS, TABLE_SIZE, Block, Styles, heading, paragraph, 
 from .pdf_math import FormulaTooWide, Typesetter, formula_flowable
 
 
+def nowhere(path: str) -> tuple[int, int]:
+    """The place of a source path when positions are unknown: line and column 0 (printed as the file alone)."""
+    return (0, 0)
+
+
 @dataclass
 class Kit:
     """What every block needs: the lesson, its entries, styles, the typesetter and the source file name."""
@@ -31,7 +36,7 @@ class Kit:
     math: Typesetter
     file: str
     figure: Callable[[float], Any]  # the figure as a flowable at most this wide (pt)
-    locate: Callable[[str], tuple[int, int]] = lambda path: (0, 0)  # a dotted source path's line and column
+    locate: Callable[[str], tuple[int, int]] = nowhere  # a dotted source path's line and column
 
     def para(self, text: str, style: Any = None) -> Any:
         style = style or self.styles.body
@@ -54,9 +59,8 @@ class Kit:
         except FormulaTooWide as error:
             line, column = self.locate(where)
             raise UserError([dataclasses.replace(error.problem, line=line, column=column)]) from None
-        except Exception as error:
-            line, column = self.locate(where)
-            raise UserError([Problem(self.file, line, column, where, (
+        except Exception as error:  # ziamath failing on a formula the check let through: the user's to fix
+            raise UserError([Problem(*self.at(where), (
                 f"the cheatsheet's typesetter cannot set this formula ({type(error).__name__}: {error}), "
                 "expected LaTeX that MathJax and ziamath both read"))]) from None
         return formula_flowable(lines, font=SANS, text_size=TABLE_SIZE)

@@ -22,7 +22,7 @@ from ..lesson_text import format_number
 from ..model import Lesson
 from . import pdf_fonts
 from .figures import MIN_FONT_PT as MIN_TEXT_PT
-from .pdf_math import _n
+from .pdf_math import _n, cubic_controls
 
 FIGURE_ID = "fig-policy-vs-beta"
 LABEL_GAP_PT = 6.6  # direct labels at least this far apart (6 pt type)
@@ -225,9 +225,8 @@ def _recorder(width: float, height: float) -> Any:
                 ops.append(f"{_n(last[0])} {_n(last[1])} l")
             elif code == Path.CURVE3:
                 (qx, qy), (ex, ey) = (vertices[0], vertices[1]), (vertices[2], vertices[3])
-                c1 = (last[0] + 2 / 3 * (qx - last[0]), last[1] + 2 / 3 * (qy - last[1]))
-                c2 = (ex + 2 / 3 * (qx - ex), ey + 2 / 3 * (qy - ey))
-                ops.append(" ".join(_n(v) for v in (*c1, *c2, ex, ey)) + " c")
+                controls = cubic_controls(last[0], last[1], qx, qy, ex, ey)
+                ops.append(" ".join(_n(v) for v in (*controls, ex, ey)) + " c")
                 last = (ex, ey)
             elif code == Path.CURVE4:
                 ops.append(" ".join(_n(v) for v in vertices[:6]) + " c")

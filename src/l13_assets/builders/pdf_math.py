@@ -179,7 +179,7 @@ def _outline_parts(symbol: Any) -> Iterator[str]:
 
 def _path_ops(d: str) -> str:
     """An SVG outline (absolute M, L, Q, Z) as PDF path operators in the same units; a quadratic segment
-    becomes the cubic with control points two thirds of the way to the quadratic's."""
+    becomes a cubic (``cubic_controls``)."""
     tokens = _NUMBER.findall(d)
     ops: list[str] = []
     sx = sy = 0.0
@@ -192,7 +192,7 @@ def _path_ops(d: str) -> str:
         elif command == "Q":
             qx, qy, ex, ey = (float(v) for v in tokens[i + 1:i + 5])
             i += 5
-            c = (sx + 2 / 3 * (qx - sx), sy + 2 / 3 * (qy - sy), ex + 2 / 3 * (qx - ex), ey + 2 / 3 * (qy - ey))
+            c = cubic_controls(sx, sy, qx, qy, ex, ey)
             ops.append(f"{_n(c[0], 3)} {_n(c[1], 3)} {_n(c[2], 3)} {_n(c[3], 3)} {tokens[i - 2]} {tokens[i - 1]} c")
             sx, sy = ex, ey
         elif command in ("M", "L"):
@@ -202,6 +202,12 @@ def _path_ops(d: str) -> str:
         else:  # pragma: no cover - ziamath writes only M, L, Q and Z
             raise RuntimeError(f"ziamath wrote an unexpected path command {command!r}")
     return " ".join(ops)
+
+
+def cubic_controls(sx: float, sy: float, qx: float, qy: float, ex: float, ey: float) -> tuple[float, ...]:
+    """The two control points of the cubic that draws the quadratic from (sx, sy) through control (qx, qy)
+    to (ex, ey): two thirds of the way from each end to the quadratic's control (PDF has no quadratics)."""
+    return sx + 2 / 3 * (qx - sx), sy + 2 / 3 * (qy - sy), ex + 2 / 3 * (qx - ex), ey + 2 / 3 * (qy - ey)
 
 
 def _n(value: float, decimals: int = 2) -> str:

@@ -40,12 +40,12 @@ _SYMBOLS = (
     "sum prod int oint lim limsup liminf max min sup inf exp log ln det dim ker Pr "
     "sin cos tan sinh cosh tanh infty partial nabla forall exists neg land lor emptyset varnothing ell hbar "
     "prime langle rangle lbrace rbrace lvert rvert lVert rVert lfloor rfloor lceil rceil vert Vert backslash "
-    "left middle right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr "
+    "left middle right "
     "quad qquad displaystyle textstyle scriptstyle limits nolimits top"
 )
 _SIZES = frozenset({"big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl",
                     "Biggr"})  # sizes need a delimiter after them
-KNOWN = frozenset(ARGUMENTS) | frozenset(_GREEK.split()) | frozenset(_SYMBOLS.split())
+KNOWN = frozenset(ARGUMENTS) | frozenset(_GREEK.split()) | frozenset(_SYMBOLS.split()) | _SIZES
 ESCAPED = frozenset(" ,;:!{}|\\#$%&_")  # \, \; \! \{ \} \| \\ and escaped specials
 ENVIRONMENTS = frozenset({"cases", "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix",
                           "smallmatrix", "array", "gathered"})
