@@ -205,7 +205,9 @@ def _message(kind: str, error: Any) -> str:
         words = {"greater_than": "greater than", "greater_than_equal": "at least",
                  "less_than": "less than", "less_than_equal": "at most"}[kind]
         bound = next(iter(ctx.values()), "")
-        return f"got {got}, expected a number {words} {bound}"
+        return f"got {got}, expected a number {words} {f'{bound:,}' if isinstance(bound, int) else bound}"
+    if kind == "string_too_long":
+        return f"is {len(value):,} characters long, expected at most {ctx.get('max_length'):,}"
     return f"{error['msg']}, got {got}"
 
 

@@ -4,6 +4,12 @@ Models are frozen and strict and reject unknown keys, so a typo in the source is
 ignored field. Numbers written in the source are ``Decimal`` and keep the precision they were written at.
 Checks that need only one value live here (ranges, sums); checks that relate entries to each other live in
 ``loader`` (ids) and ``verify`` (facts).
+
+Every field has a ``description`` (it documents the YAML: ``l13-assets schema`` prints them as the editor's
+JSON Schema, and a test fails on a field without one) and every count and size has an upper bound, so a
+typo such as a drill count of 100000 is a located error at once, not a build that runs for minutes. The
+bounds sit far above anything a lesson needs. This module is longer than 400 lines on purpose: the schema
+reads as one document, each field beside its description and bound, in the order of the source.
 """
 
 from __future__ import annotations
@@ -11,11 +17,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+# Upper bounds on sizes (see the module docstring): far above a real lesson, low enough for a fast build.
+MAX_TEXT = 2_000  # characters of prose; the longest card back is about 400
+MAX_LATEX = 1_000  # characters of one formula
+MAX_ID = 80  # characters of an id
+MAX_DIGITS = 30  # significant digits of a stated number
+MAX_MAGNITUDE = 1_000_000  # of a stated number: exp(R/β) of a larger reward has no use in a lesson
+MAX_ENTRIES = 200  # entries of one section (references, cards, findings, ...)
+MAX_ITEMS = 50  # items of a short list inside an entry (sources, derivation steps, β choices, ...)
+MAX_RESPONSES = 10  # responses of one prompt (the length of π_SFT and of every vector beside it)
+MAX_DRILLS = 250  # drills of one kind (7 kinds: about 6 s of generating and verifying at most)
+MAX_GRID = 1_000  # values of one drill grid
+MAX_COMPARISONS = 10_000_000  # n, the comparisons behind a win rate, or best-of-n's n
 
 
 def _nonempty(text: str) -> str:
@@ -26,9 +45,16 @@ def _nonempty(text: str) -> str:
 
 def _number_from_int(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
+        value = Decimal(value)
     if isinstance(value, str) and re.fullmatch(r"\s*[−–]\s*\d[\d.]*\s*", value):
         raise ValueError(f"'{value}' is text, expected a number: write its minus sign as '-' (YAML's)")
+    if isinstance(value, Decimal):
+        digits = len(value.as_tuple().digits)
+        if digits > MAX_DIGITS:
+            raise ValueError(f"the number has {digits} digits, expected at most {MAX_DIGITS}")
+        if abs(value) > MAX_MAGNITUDE:
+            raise ValueError(f"{value} is outside [−{MAX_MAGNITUDE:,}, {MAX_MAGNITUDE:,}], expected a number "
+                             "in that range")
     return value
 
 
@@ -94,105 +120,142 @@ class LatexMark:
 
 
 LATEX = LatexMark()
-Text = Annotated[str, AfterValidator(_nonempty)]
-Latex = Annotated[str, AfterValidator(_nonempty), LATEX]
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
-Number = Annotated[Decimal, BeforeValidator(_number_from_int)]
-Probability = Annotated[Number, AfterValidator(_probability)]
-Distribution = Annotated[tuple[Probability, ...], Field(min_length=2), AfterValidator(_distribution),
-                         AfterValidator(_every_response_possible)]
-Vector = Annotated[tuple[Number, ...], Field(min_length=2)]
-Beta = Annotated[Number, AfterValidator(_positive)]
-Refs = tuple[Id, ...]
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_nonempty)]
+Latex = Annotated[str, Field(max_length=MAX_LATEX), AfterValidator(_nonempty), LATEX]
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID)]
+# A YAML number; the JSON Schema says "number" (pydantic would also allow a string for a Decimal).
+Number = Annotated[Decimal, BeforeValidator(_number_from_int),
+                   WithJsonSchema({"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE})]
+Probability = Annotated[Number, AfterValidator(_probability), WithJsonSchema({"type": "number", "minimum": 0,
+                                                                              "maximum": 1})]
+Distribution = Annotated[tuple[Probability, ...], Field(min_length=2, max_length=MAX_RESPONSES),
+                         AfterValidator(_distribution), AfterValidator(_every_response_possible)]
+Vector = Annotated[tuple[Number, ...], Field(min_length=2, max_length=MAX_RESPONSES)]
+Beta = Annotated[Number, AfterValidator(_positive), WithJsonSchema({"type": "number", "exclusiveMinimum": 0,
+                                                                    "maximum": MAX_MAGNITUDE})]
+Refs = Annotated[tuple[Id, ...], Field(max_length=MAX_ITEMS)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+# Descriptions shared by many fields.
+_ID = ("Stable id: lowercase words joined by hyphens. Edit the text, never the id: the deck derives each "
+       "note's identity from it.")
+_SOURCES = "Ids of the `references` this entry rests on."
+_FORMULA = "LaTeX, typeset by MathJax on the cards and by ziamath on the cheatsheet."
+
+
+def _entries(what: str, *, at_least: int = 1) -> Any:
+    """A section's list of entries: at least ``at_least``, at most MAX_ENTRIES."""
+    return Field(min_length=at_least, max_length=MAX_ENTRIES, description=what)
+
+
 class Meta(Strict):
-    lesson: int
-    title: Text
-    course: Text
-    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
-    changes: tuple[Text, ...] = Field(min_length=1)
+    """The lesson's identity and its release history."""
+
+    lesson: int = Field(ge=1, le=1_000, description="The lesson's number in its course.")
+    title: Text = Field(description="The lesson's title, printed on the cheatsheet and the deck.")
+    course: Text = Field(description="The course's name, printed beside the title.")
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$", max_length=40)] = Field(
+        description="The lesson's release, major.minor.patch (for example 1.0.1).")
+    changes: tuple[Text, ...] = Field(min_length=1, max_length=MAX_ENTRIES,
+                                      description="One line per release, oldest first, saying what changed.")
 
 
 class Style(Strict):
-    acronyms: tuple[Text, ...]
+    """The house style's settings."""
+
+    acronyms: tuple[Text, ...] = Field(max_length=MAX_ENTRIES, description=(
+        "Words allowed in capitals. Any other word in capitals is reported: no capitals for emphasis."))
 
 
 class Reference(Strict):
-    id: Id
-    authors: Text
-    year: int
-    title: Text
-    venue: Text
+    """A cited work; entries name it in their `sources`."""
+
+    id: Id = Field(description=_ID)
+    authors: Text = Field(description="The authors as printed, for example 'R. A. Bradley, M. E. Terry'.")
+    year: int = Field(ge=1000, le=9999, description="The year of publication.")
+    title: Text = Field(description="The work's title.")
+    venue: Text = Field(description="Where it appeared (a journal, a conference, or an arXiv number).")
 
 
 class Stage(Strict):
-    id: Id
-    name: Text
-    data: Text
-    trains: Text
-    loss: Text
-    formula: Latex
-    sources: Refs
+    """One stage of the RLHF pipeline (SFT, reward model, RL)."""
+
+    id: Id = Field(description=_ID)
+    name: Text = Field(description="The stage's short name.")
+    data: Text = Field(description="The data the stage trains on.")
+    trains: Text = Field(description="What the stage trains and what it starts from.")
+    loss: Text = Field(description="The stage's loss, in words.")
+    formula: Latex = Field(description="The stage's loss. " + _FORMULA)
+    sources: Refs = Field(description=_SOURCES)
 
 
 class ObjectiveTerm(Strict):
-    id: Id
-    name: Text
-    meaning: Text
+    """One term of the RLHF objective."""
+
+    id: Id = Field(description=_ID)
+    name: Text = Field(description="The term as written in the formula.")
+    meaning: Text = Field(description="What the term means, in words.")
 
 
 class Objective(Strict):
-    id: Id
-    formula: Latex
-    text: Text
-    terms: tuple[ObjectiveTerm, ...]
-    sources: Refs
+    """The KL-regularised objective that RLHF maximises."""
+
+    id: Id = Field(description=_ID)
+    formula: Latex = Field(description="The objective. " + _FORMULA)
+    text: Text = Field(description="The objective explained in prose.")
+    terms: tuple[ObjectiveTerm, ...] = Field(max_length=MAX_ITEMS, description="The formula's terms, one by one.")
+    sources: Refs = Field(description=_SOURCES)
 
 
 class BradleyTerry(Strict):
-    id: Id
-    formula: Latex
-    loss: Latex
-    text: Text
-    gap_one_nat: Probability
-    sources: Refs
+    """The Bradley-Terry preference model the reward model is trained with."""
+
+    id: Id = Field(description=_ID)
+    formula: Latex = Field(description="The preference probability. " + _FORMULA)
+    loss: Latex = Field(description="The reward model's loss. " + _FORMULA)
+    text: Text = Field(description="The model explained in prose.")
+    gap_one_nat: Probability = Field(description=(
+        "The preference probability for a reward gap of 1, stated at the precision you claim (checked)."))
+    sources: Refs = Field(description=_SOURCES)
 
 
 class OptimalPolicyFacts(Strict):
-    id: Id
-    formula: Latex
-    partition: Latex
-    max_value: Latex
-    derivation: tuple[Text, ...] = Field(min_length=1)
-    limit_small_beta: Text
-    limit_large_beta: Text
-    sources: Refs
+    """The closed-form optimum of the objective and its limits in β."""
+
+    id: Id = Field(description=_ID)
+    formula: Latex = Field(description="π* in closed form. " + _FORMULA)
+    partition: Latex = Field(description="The partition function Z. " + _FORMULA)
+    max_value: Latex = Field(description="The objective's maximum value. " + _FORMULA)
+    derivation: tuple[Text, ...] = Field(min_length=1, max_length=MAX_ITEMS, description=(
+        "The derivation's steps in order, one sentence each."))
+    limit_small_beta: Text = Field(description="What π* becomes as β goes to 0, in words (checked symbolically).")
+    limit_large_beta: Text = Field(description="What π* becomes as β grows, in words (checked symbolically).")
+    sources: Refs = Field(description=_SOURCES)
 
 
 class Example(Strict):
     """One prompt's optimal-policy problem, with every number the lesson states about it."""
 
-    id: Id
-    name: Text
-    pi_sft: Distribution
-    reward: Vector
-    beta: Beta
-    weights: Vector
-    z: Number
-    pi_star: Vector
-    kl: Number
-    expected_reward: Number
-    sft_expected_reward: Number
-    max_value: Number
-    reverse_kl: Number
-    limit_small_beta: Vector
-    limit_small_beta_kl: Number
-    limit_large_beta: Vector
+    id: Id = Field(description=_ID)
+    name: Text = Field(description="The example's name, as the assets print it.")
+    pi_sft: Distribution = Field(description="π_SFT over the responses: probabilities above 0 that sum to 1.")
+    reward: Vector = Field(description="The reward of each response, in the order of pi_sft.")
+    beta: Beta = Field(description="β, the KL penalty's weight (above 0, inside figures.beta_range).")
+    weights: Vector = Field(description="π_SFT(y)·exp(R(y)/β) per response, stated at the precision you claim.")
+    z: Number = Field(description="The partition function Z, the weights' sum (checked at its stated precision).")
+    pi_star: Vector = Field(description="π* per response, the weights divided by Z (checked).")
+    kl: Number = Field(description="KL(π*‖π_SFT) in nats (checked).")
+    expected_reward: Number = Field(description="E[R] under π* (checked).")
+    sft_expected_reward: Number = Field(description="E[R] under π_SFT (checked).")
+    max_value: Number = Field(description="The objective's maximum, β·log Z (checked two ways).")
+    reverse_kl: Number = Field(description="KL(π_SFT‖π*) in nats (checked).")
+    limit_small_beta: Vector = Field(description="π* as β goes to 0, per response (checked symbolically).")
+    limit_small_beta_kl: Number = Field(description="KL(π*‖π_SFT) as β goes to 0 (checked symbolically).")
+    limit_large_beta: Vector = Field(description="π* as β grows without bound, per response (checked).")
 
     @model_validator(mode="after")
     def _same_length(self) -> Example:
@@ -204,185 +267,236 @@ class Example(Strict):
 
 
 class BetaRow(Strict):
-    id: Id
-    range: Text
-    at: Beta
-    behaviour: Text
-    risk: Text
-    use_when: Text
-    pi_star: Vector
-    kl: Number
-    expected_reward: Number
+    """One row of the cheatsheet's β table: a range of β and what it does to the example."""
+
+    id: Id = Field(description=_ID)
+    range: Text = Field(description="The range of β the row describes, as printed.")
+    at: Beta = Field(description="The β the row's numbers are computed at.")
+    behaviour: Text = Field(description="How the policy behaves in this range.")
+    risk: Text = Field(description="What can go wrong in this range.")
+    use_when: Text = Field(description="When to choose a β in this range.")
+    pi_star: Vector = Field(description="π* of the table's example at β = at (checked).")
+    kl: Number = Field(description="KL(π*‖π_SFT) at β = at, in nats (checked).")
+    expected_reward: Number = Field(description="E[R] under π* at β = at (checked).")
 
 
 class BetaTable(Strict):
-    example: Id
-    note: Text
-    rows: tuple[BetaRow, ...] = Field(min_length=1)
+    """The cheatsheet's table of β ranges."""
+
+    example: Id = Field(description="The id of the example whose π_SFT and rewards the rows use.")
+    note: Text = Field(description="A note printed under the table.")
+    rows: tuple[BetaRow, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="The rows, smallest β first.")
 
 
 class Variant(Strict):
-    id: Id
-    name: Text
-    changes: Text
-    data: Text
-    loss: Text
-    formula: Latex
-    sources: Refs
+    """A variant of RLHF (Constitutional AI, DPO, GRPO, IPO, KTO, ...)."""
+
+    id: Id = Field(description=_ID)
+    name: Text = Field(description="The variant's name.")
+    changes: Text = Field(description="What it changes against InstructGPT's pipeline.")
+    data: Text = Field(description="The data it trains on.")
+    loss: Text = Field(description="Its loss, in words.")
+    formula: Latex = Field(description="Its loss. " + _FORMULA)
+    sources: Refs = Field(description=_SOURCES)
 
 
 Symptom = Literal["over-refusal", "length-hacking", "sycophancy", "reward-gaming", "over-optimisation", "none"]
 
 
 class Instrument(Strict):
-    id: Id
-    name: Text
-    measures: Text
-    criterion: Text
-    evidence: Text
-    settles: Text
-    informs: Text
-    catches: tuple[Symptom, ...]
-    sources: Refs
+    """An instrument that tells whether an RLHF run works, or informs about alignment."""
+
+    id: Id = Field(description=_ID)
+    name: Text = Field(description="The instrument's name.")
+    measures: Text = Field(description="What it measures.")
+    criterion: Text = Field(description="When its reading is good.")
+    evidence: Text = Field(description="What kind of evidence it gives.")
+    settles: Text = Field(description="What its reading settles.")
+    informs: Text = Field(description="What it informs without settling.")
+    catches: tuple[Symptom, ...] = Field(max_length=MAX_ITEMS, description="The symptoms it catches.")
+    sources: Refs = Field(description=_SOURCES)
 
 
 Quantity = Literal["win_rate_low", "kl_nats", "rm_accuracy"]
 
 
 class Rule(Strict):
-    id: Id
-    instrument: Id
-    quantity: Quantity
-    op: Literal[">", ">=", "<", "<="]
-    value: Number
-    required: bool
-    text: Text
+    """A criterion of a healthy run, applied to a finding's measured values to derive its verdict."""
+
+    id: Id = Field(description=_ID)
+    instrument: Id = Field(description="The id of the instrument the rule reads.")
+    quantity: Quantity = Field(description=(
+        "The measured quantity compared: the win-rate interval's low end, KL in nats, or RM accuracy."))
+    op: Literal[">", ">=", "<", "<="] = Field(description="How the quantity is compared with value.")
+    value: Number = Field(description="The threshold.")
+    required: bool = Field(description="true: a run that fails the rule needs a fix; false: the rule informs.")
+    text: Text = Field(description="The rule in words.")
 
 
 class RunHealth(Strict):
-    question: Text
-    confidence_level: Annotated[Probability, AfterValidator(_inside_unit_interval)]
-    confidence_z: Number
-    rules: tuple[Rule, ...] = Field(min_length=1)
-    open_question: Text
+    """How to decide whether a run is working: the rules and the confidence they use."""
+
+    question: Text = Field(description="The question the rules answer.")
+    confidence_level: Annotated[Probability, AfterValidator(_inside_unit_interval)] = Field(description=(
+        "The two-sided confidence level of the win-rate intervals, strictly between 0 and 1 (0.95)."))
+    confidence_z: Number = Field(description="The normal quantile for that level, 1.96 for 0.95 (checked).")
+    rules: tuple[Rule, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="The criteria.")
+    open_question: Text = Field(description="What the rules cannot settle.")
+
+
+Comparisons = Annotated[int, Field(gt=0, le=MAX_COMPARISONS)]
 
 
 class WinRateInterval(Strict):
-    id: Id
-    win_rate: Probability
-    n: Annotated[int, Field(gt=0)]
-    interval: Vector
+    """A win rate with its confidence interval (checked)."""
+
+    id: Id = Field(description=_ID)
+    win_rate: Probability = Field(description="The measured win rate.")
+    n: Comparisons = Field(description="The number of comparisons behind it.")
+    interval: Vector = Field(description="The interval's low and high ends at run_health's level (checked).")
 
 
 class BestOfN(Strict):
-    id: Id
-    n: Annotated[int, Field(gt=0)]
-    kl: Number
-    text: Text
+    """Best-of-n sampling's KL from the base, as a yardstick for a run's KL."""
+
+    id: Id = Field(description=_ID)
+    n: Comparisons = Field(description="n, the samples best-of-n chooses from.")
+    kl: Number = Field(description="KL of best-of-n from the base, log n − (n − 1)/n nats (checked).")
+    text: Text = Field(description="What the number means, in words.")
 
 
 class Measured(Strict):
-    kl_nats: Number | None = None
-    win_rate: Probability | None = None
-    n: Annotated[int, Field(gt=0)] | None = None
-    rm_accuracy: Probability | None = None
+    """The values a finding reports; every rule whose quantity is given applies."""
+
+    kl_nats: Number | None = Field(default=None, description="KL from the base in nats.")
+    win_rate: Probability | None = Field(default=None, description="The win rate against the base.")
+    n: Comparisons | None = Field(default=None, description="The comparisons behind the win rate.")
+    rm_accuracy: Probability | None = Field(default=None, description="The reward model's held-out accuracy.")
 
 
 class Finding(Strict):
-    id: Id
-    label: Annotated[str, Field(pattern=r"^[a-z]$")]
-    finding: Text
-    symptom: Symptom
-    instruments: Refs = Field(min_length=1)
-    measured: Measured | None = None
-    verdict: Literal["working", "fix"]
-    action: Text
+    """An observation from an RLHF run, with the verdict the rules derive (checked)."""
+
+    id: Id = Field(description=_ID)
+    label: Annotated[str, Field(pattern=r"^[a-z]$")] = Field(description=(
+        "One letter (a to e) for the brief's five findings; no card prints it."))
+    finding: Text = Field(description="What was observed.")
+    symptom: Symptom = Field(description="The symptom it shows, or none.")
+    instruments: Refs = Field(min_length=1, description="Ids of the instruments that settle it.")
+    measured: Measured | None = Field(default=None, description="Measured values the rules judge.")
+    verdict: Literal["working", "fix"] = Field(description="working or fix; derived from the rules (checked).")
+    action: Text = Field(description="What to do about it.")
 
 
 class Pitfall(Strict):
-    id: Id
-    mistake: Text
-    instead: Text
+    """A common mistake and what to do instead."""
+
+    id: Id = Field(description=_ID)
+    mistake: Text = Field(description="The mistake.")
+    instead: Text = Field(description="What to do instead.")
 
 
-FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$")]  # entry-id.field
+FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$", max_length=MAX_ID + 40)]
 
 
 class Flashcard(Strict):
-    id: Id
-    front: Text
-    back: Text
-    figure: Id | None = None
-    formulas: tuple[FormulaRef, ...] = ()  # LaTeX fields shown in display math under the answer, in order
-    sources: Refs = Field(min_length=1)
+    """A concept card of the deck."""
+
+    id: Id = Field(description=_ID)
+    front: Text = Field(description="The question.")
+    back: Text = Field(description="The answer; [[entry-id.field]] inserts a checked number.")
+    figure: Id | None = Field(default=None, description="The id of a figure shown under the answer.")
+    formulas: tuple[FormulaRef, ...] = Field(default=(), max_length=MAX_ITEMS, description=(
+        "LaTeX fields shown in display math under the answer, in order, each as entry-id.field."))
+    sources: Refs = Field(min_length=1, description=_SOURCES)
 
 
 class Grid(Strict):
     """Evenly spaced values low, low + step, ..., high."""
 
-    low: Number
-    high: Number
-    step: Annotated[Number, AfterValidator(_above_zero("step"))]
+    low: Number = Field(description="The first value.")
+    high: Number = Field(description="The last value, at least low.")
+    step: Annotated[Number, AfterValidator(_above_zero("step"))] = Field(description="The spacing, above 0.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Grid:
         if self.high < self.low:
             raise ValueError(f"high {self.high} is below low {self.low}, expected low <= high")
+        values = int((self.high - self.low) / self.step) + 1
+        if values > MAX_GRID:
+            raise ValueError(f"the grid has {values:,} values, expected at most {MAX_GRID:,} (a larger step)")
         return self
 
 
 DrillReward = Annotated[Number, AfterValidator(_bounded(10))]
 DrillBeta = Annotated[Beta, AfterValidator(_at_least("0.05"))]
-Choices = Annotated[tuple[DrillReward, ...], Field(min_length=1)]
-DrillBetas = Annotated[tuple[DrillBeta, ...], Field(min_length=1)]
-Count = Annotated[int, Field(ge=0, le=100_000)]
-Decimals = Annotated[int, Field(ge=0, le=10)]
+Choices = Annotated[tuple[DrillReward, ...], Field(min_length=1, max_length=MAX_ITEMS)]
+DrillBetas = Annotated[tuple[DrillBeta, ...], Field(min_length=1, max_length=MAX_ITEMS)]
+Count = Annotated[int, Field(ge=0, le=MAX_DRILLS, description="How many drills of this kind the deck holds.")]
+Decimals = Annotated[int, Field(ge=0, le=8, description="The decimal places of the typed answer.")]
+_DRILL_BETA = "The β values drawn from (each at least 0.05)."
+_DRILL_REWARD = "The rewards drawn from (each within [−10, 10])."
 
 
 class PolicyDrills(Strict):
+    """Drills on π*, Z or a weight (two or three responses), or on KL."""
+
     count: Count
     decimals: Decimals
-    pi_sft: Grid
-    reward: Choices
-    beta: DrillBetas
+    pi_sft: Grid = Field(description="The grid π_SFT's probabilities are drawn from.")
+    reward: Choices = Field(description=_DRILL_REWARD)
+    beta: DrillBetas = Field(description=_DRILL_BETA)
 
 
 class LimitDrills(Strict):
+    """Drills on π* as β goes to 0 or grows without bound."""
+
     count: Count
     decimals: Decimals
-    pi_sft: Grid
-    reward: Choices
+    pi_sft: Grid = Field(description="The grid π_SFT's probabilities are drawn from.")
+    reward: Choices = Field(description=_DRILL_REWARD)
 
 
 class PairDrills(Strict):
+    """Bradley-Terry drills: the preference probability of a pair of rewards."""
+
     count: Count
     decimals: Decimals
-    reward: Annotated[tuple[DrillReward, ...], Field(min_length=2)]
+    reward: Annotated[tuple[DrillReward, ...], Field(min_length=2, max_length=MAX_ITEMS)] = Field(
+        description="The rewards each pair is drawn from (at least two, each within [−10, 10]).")
 
 
 class DpoDrills(Strict):
+    """Drills on DPO's implicit reward."""
+
     count: Count
     decimals: Decimals
-    probability: Grid
-    beta: DrillBetas
+    probability: Grid = Field(description="The grid the policy's and the reference's probabilities come from.")
+    beta: DrillBetas = Field(description=_DRILL_BETA)
 
 
 class IntervalDrills(Strict):
+    """Drills on a win rate's confidence interval."""
+
     count: Count
     decimals: Decimals
-    win_rate: Grid
-    n: Annotated[tuple[Annotated[int, Field(gt=0)], ...], Field(min_length=1)]
+    win_rate: Grid = Field(description="The grid the win rate is drawn from.")
+    n: Annotated[tuple[Comparisons, ...], Field(min_length=1, max_length=MAX_ITEMS)] = Field(
+        description="The comparison counts drawn from.")
 
 
 class DrillSpec(Strict):
-    seed: int
-    optimal_policy_two: PolicyDrills
-    optimal_policy_three: PolicyDrills
-    beta_limits: LimitDrills
-    kl: PolicyDrills
-    bradley_terry: PairDrills
-    dpo_reward: DpoDrills
-    win_rate_interval: IntervalDrills
+    """The numeric drills: each kind's count, answer decimals and the values its inputs are drawn from."""
+
+    seed: int = Field(ge=-(2**63), le=2**63 - 1, description="The seed of every kind's random stream: fixed, so the "
+                      "same source gives the same drills.")
+    optimal_policy_two: PolicyDrills = Field(description="π* of two responses.")
+    optimal_policy_three: PolicyDrills = Field(description="π* of three responses.")
+    beta_limits: LimitDrills = Field(description="π* in the limits of β.")
+    kl: PolicyDrills = Field(description="KL(π*‖π_SFT) of two responses.")
+    bradley_terry: PairDrills = Field(description="Bradley-Terry preference probabilities.")
+    dpo_reward: DpoDrills = Field(description="DPO's implicit reward.")
+    win_rate_interval: IntervalDrills = Field(description="Win-rate confidence intervals.")
 
 
 # The drawings the figures builder knows; the source gives each one's title and alt text.
@@ -391,14 +505,19 @@ FIGURE_IDS: tuple[str, ...] = get_args(FigureId)
 
 
 class Figure(Strict):
-    id: FigureId
-    title: Text
-    alt: Text
+    """One figure's words; the figures builder draws it."""
+
+    id: FigureId = Field(description="Which drawing: one of the figures the builder knows.")
+    title: Text = Field(description="The figure's title.")
+    alt: Text = Field(description="Alt text describing the figure for a reader who cannot see it.")
 
 
 class Figures(Strict):
-    beta_range: Annotated[tuple[Beta, Beta], AfterValidator(lambda r: r if r[0] < r[1] else _bad_range(r))]
-    items: tuple[Figure, ...] = Field(min_length=1)
+    """The figures: the β axis they share and each figure's words."""
+
+    beta_range: Annotated[tuple[Beta, Beta], AfterValidator(lambda r: r if r[0] < r[1] else _bad_range(r))] = Field(
+        description="The β axis, [low, high] with low < high; every example's β lies inside.")
+    items: tuple[Figure, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="Each figure once.")
 
     @model_validator(mode="after")
     def _every_drawing_once(self) -> Figures:
@@ -413,25 +532,27 @@ def _bad_range(r: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
 
 
 class Lesson(Strict):
-    meta: Meta
-    style: Style
-    references: tuple[Reference, ...] = Field(min_length=1)
-    pipeline: tuple[Stage, ...] = Field(min_length=3, max_length=3)
-    objective: Objective
-    bradley_terry: BradleyTerry
-    optimal_policy: OptimalPolicyFacts
-    examples: tuple[Example, ...] = Field(min_length=1)
-    beta_table: BetaTable
-    variants: tuple[Variant, ...] = Field(min_length=1)
-    instruments: tuple[Instrument, ...] = Field(min_length=1)
-    run_health: RunHealth
-    win_rate_intervals: tuple[WinRateInterval, ...]
-    best_of_n: BestOfN
-    findings: tuple[Finding, ...] = Field(min_length=1)
-    pitfalls: tuple[Pitfall, ...] = Field(min_length=1)
-    flashcards: tuple[Flashcard, ...] = Field(min_length=1)
-    drills: DrillSpec
-    figures: Figures
+    """One lesson: the single source of every asset l13-assets builds."""
+
+    meta: Meta = Field(description="The lesson's identity and release history.")
+    style: Style = Field(description="The house style's settings.")
+    references: tuple[Reference, ...] = _entries("The cited works.")
+    pipeline: tuple[Stage, ...] = Field(min_length=3, max_length=3, description="The three stages: SFT, RM, RL.")
+    objective: Objective = Field(description="The KL-regularised objective.")
+    bradley_terry: BradleyTerry = Field(description="The Bradley-Terry preference model.")
+    optimal_policy: OptimalPolicyFacts = Field(description="The closed-form optimal policy.")
+    examples: tuple[Example, ...] = _entries("Worked problems of the optimal policy, every number checked.")
+    beta_table: BetaTable = Field(description="The cheatsheet's β table.")
+    variants: tuple[Variant, ...] = _entries("The variants of RLHF.")
+    instruments: tuple[Instrument, ...] = _entries("The instruments that tell whether a run works.")
+    run_health: RunHealth = Field(description="The rules that decide whether a run works.")
+    win_rate_intervals: tuple[WinRateInterval, ...] = _entries("Win rates with their intervals.", at_least=0)
+    best_of_n: BestOfN = Field(description="Best-of-n's KL, a yardstick.")
+    findings: tuple[Finding, ...] = _entries("Observations from runs, with their verdicts (the diagnostic cards).")
+    pitfalls: tuple[Pitfall, ...] = _entries("Common mistakes.")
+    flashcards: tuple[Flashcard, ...] = _entries("The deck's concept cards.")
+    drills: DrillSpec = Field(description="The numeric drills.")
+    figures: Figures = Field(description="The figures.")
 
 
 def walk(node: BaseModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], BaseModel]]:
