@@ -110,6 +110,23 @@ def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bo
             click.echo(f"{out / str(entry['path'])}  {entry['size']} bytes  sha256 {entry['sha256']}")
 
 
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the schema to this file (replaced atomically) instead of printing it.")
+def schema(out: Path | None) -> None:
+    """Print the source's JSON Schema, for editors (committed as source/l13.schema.json)."""
+    from .schema import schema_text
+
+    text = schema_text()
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from .writer import write_file
+
+    with _user_errors(None):
+        write_file(out, text.encode("utf-8"))
+
+
 def _build_report(result: Result | None, problems: Sequence[Problem] = ()) -> dict[str, Any]:
     """build --json: the same keys whether the build succeeded, had nothing to do, or failed."""
     return {"ok": not problems, "up_to_date": bool(result and result.up_to_date),

@@ -378,7 +378,7 @@ class Finding(Strict):
     """An observation from an RLHF run, with the verdict the rules derive (checked)."""
 
     id: Id = Field(description=_ID)
-    label: Annotated[str, Field(pattern=r"^[a-z]$")] = Field(description=(
+    label: Annotated[str, Field(pattern=r"^[a-z]$", max_length=1)] = Field(description=(
         "One letter (a to e) for the brief's five findings; no card prints it."))
     finding: Text = Field(description="What was observed.")
     symptom: Symptom = Field(description="The symptom it shows, or none.")
@@ -535,7 +535,7 @@ class Lesson(Strict):
     """One lesson: the single source of every asset l13-assets builds."""
 
     meta: Meta = Field(description="The lesson's identity and release history.")
-    style: Style = Field(description="The house style's settings.")
+    style: Style = Field(description="The house style: which words may stand in capitals.")
     references: tuple[Reference, ...] = _entries("The cited works.")
     pipeline: tuple[Stage, ...] = Field(min_length=3, max_length=3, description="The three stages: SFT, RM, RL.")
     objective: Objective = Field(description="The KL-regularised objective.")
