@@ -84,7 +84,8 @@ def test_build_json_has_the_same_keys_when_it_fails() -> None:
     result = run_cli("build", "--json", "--source", "no/such/file.yaml", "--out", "/tmp/l13-never-written")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert set(report) == {"ok", "up_to_date", "built", "facts_checked", "outputs", "timings", "problems"}
+    assert set(report) == {"ok", "up_to_date", "built", "facts_checked", "failed", "history_changed", "outputs",
+                           "timings", "problems"}
     assert report["ok"] is False and report["problems"][0]["file"] == "no/such/file.yaml"
 
 

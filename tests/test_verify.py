@@ -141,21 +141,38 @@ def test_finding_naming_the_wrong_instruments() -> None:
                                 "['lc-win-rate', 'length-stats']: the instruments that catch length-hacking")
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ("Pure reward maximisation, open", "Pure reward maximisation \u2014 open",
-     "contains an em dash (U+2014), expected a comma, colon or parentheses"),
-    ("Pure reward maximisation, open", "Pure reward maximisation \u2013 open",
-     "contains an en dash (U+2013), expected a comma, colon or parentheses"),
-    ("Pure reward maximisation, open", "Pure reward maximisation, NOT open",
-     "capitals NOT are not in style.acronyms, expected lower case (no capitals for emphasis) or an acronym "
-     "added to the list"),
-    ("Pure reward maximisation, open", "Pure reward maximisation at R = -1, open",
-     "a hyphen is used as a minus sign, expected − (U+2212)"),
-])
-def test_house_style(old: str, new: str, message: str) -> None:
-    problems = check(TEXT.replace(old, new))
-    line = line_of(old)
-    assert problems == [f"l13.yaml:{line}:21: optimal_policy.limit_small_beta: [style] {message}"]
+# Each offence is written amid words of the test's own (WORDS), so the quote in the message does not depend
+# on the lesson's text: (what is inserted, the offending text, the message with {quote} for the quoted words).
+WORDS = ("one two three four ", " five six seven eight ")
+STYLE_CASES = [
+    ("\u2014", "\u2014", "contains an em dash (U+2014) in {quote}, expected a comma, colon or parentheses"),
+    ("\u2013", "\u2013", "contains an en dash (U+2013) in {quote}, expected a comma, colon or parentheses"),
+    ("NOT", "NOT", "capitals NOT in {quote} are not in style.acronyms, expected lower case (no capitals for "
+     "emphasis) or an acronym added to the list"),
+    ("-1", "-", "a hyphen is used as a minus sign in {quote}, expected − (U+2212)"),
+    ("-", "-", "a spaced hyphen ' - ' in {quote}, expected − (U+2212) in math or a colon or comma in prose"),
+]
+
+
+@pytest.mark.parametrize(("inserted", "offending", "message"), STYLE_CASES, ids=["em", "en", "caps", "minus", "spaced"])
+def test_house_style_points_at_the_offending_character(inserted: str, offending: str, message: str) -> None:
+    anchor = "\n  limit_small_beta: \""  # optimal_policy's: the first field of that name
+    at = TEXT.index(anchor) + len(anchor)
+    text = TEXT[:at] + WORDS[0] + inserted + WORDS[1] + TEXT[at:]
+    offset = at + len(WORDS[0]) + inserted.index(offending)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)
+    quote = f"'...two three four {inserted} five six seven...'"
+    assert check(text) == [f"l13.yaml:{line}:{column}: optimal_policy.limit_small_beta: [style] "
+                           + message.format(quote=quote)]
+
+
+def test_every_style_offence_in_a_text_is_reported_in_order() -> None:
+    old = "\n  limit_small_beta: \""
+    problems = check(TEXT.replace(old, old + "A — B — C DONE ", 1))
+    line = line_of(old) + 1
+    assert [p.split(": [style] ")[0] for p in problems] == [
+        f"l13.yaml:{line}:{column}: optimal_policy.limit_small_beta" for column in (24, 28, 32)]
 
 
 def test_latex_may_use_hyphens_but_not_dashes() -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import Problem, UserError
+from .errors import CheckFailed, Problem, UserError
 
 if TYPE_CHECKING:
     from .pipeline import Result
@@ -70,9 +70,9 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
                 click.echo(line + (f"  [computed {fact.computed}]" if verbose and fact.computed else ""))
         for problem in report.problems():
             click.echo(str(problem), err=True)
-        if not (quiet and report.ok):
+        if not quiet:  # -q: problems only
             click.echo(f"{len(report.facts)} facts checked, {len(report.failures)} failed "
-                       f"({time.perf_counter() - start:.2f} s)", err=quiet)
+                       f"({time.perf_counter() - start:.2f} s)")
     sys.exit(0 if report.ok else 1)
 
 
@@ -128,9 +128,11 @@ def schema(out: Path | None) -> None:
 
 
 def _build_report(result: Result | None, problems: Sequence[Problem] = ()) -> dict[str, Any]:
-    """build --json: the same keys whether the build succeeded, had nothing to do, or failed."""
+    """build --json: the same keys whether the build succeeded, had nothing to do, or failed (a failed check
+    sets ``facts_checked`` and ``failed`` from the error, in ``_user_errors``)."""
     return {"ok": not problems, "up_to_date": bool(result and result.up_to_date),
             "built": result.built if result else [], "facts_checked": result.facts_checked if result else 0,
+            "failed": 0, "history_changed": bool(result and result.history_changed),
             "outputs": result.outputs if result else [], "timings": result.timings if result else {},
             "problems": [p.as_json() for p in problems]}
 
@@ -176,7 +178,10 @@ def _user_errors(json_report: Callable[[list[Problem]], dict[str, Any]] | None) 
         yield
     except UserError as error:
         if json_report is not None:
-            _emit_json(json_report(error.problems))
+            report = json_report(error.problems)
+            if isinstance(error, CheckFailed):
+                report.update(facts_checked=error.facts_checked, failed=error.failed)
+            _emit_json(report)
         else:
             for problem in error.problems:
                 click.echo(str(problem), err=True)

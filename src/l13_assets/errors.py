@@ -47,3 +47,15 @@ class UserError(Exception):
     @classmethod
     def plain(cls, file: str, message: str) -> UserError:
         return cls([Problem(file, 0, 0, "", message)])
+
+
+class CheckFailed(UserError):
+    """Facts of a loaded source that failed their check: the problems, and the counts ``build --json`` reports
+    (as ``check --json`` does)."""
+
+    def __init__(self, problems: list[Problem], facts_checked: int, failed: int) -> None:
+        super().__init__(problems)
+        self.facts_checked, self.failed = facts_checked, failed
+
+    def __reduce__(self) -> tuple[type[CheckFailed], tuple[list[Problem], int, int]]:  # type: ignore[override]
+        return (CheckFailed, (self.problems, self.facts_checked, self.failed))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
-from .errors import UserError
+from .errors import CheckFailed, UserError
 from .resources import notes_history_path, read_source, source_date_epoch
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class Result:
     outputs: list[dict[str, object]] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    history_changed: bool = False  # the deck's note history beside the source was rewritten: commit it
 
 
 class Timer:
@@ -204,7 +205,7 @@ def build(request: Request, progress: Progress) -> Result:
             return result
         source, report = check(request.source, timer, inputs.raw)
         if not report.ok:
-            raise UserError(report.problems())
+            raise CheckFailed(report.problems(), len(report.facts), len(report.failures))
         result.facts_checked = len(report.facts)
         outputs = _run_builders(request, source, stale, timer)
         result.built = stale
@@ -277,6 +278,7 @@ def _write(request: Request, inputs: Inputs, produced: dict[str, list[Output]], 
         for output in beside:  # the note history first: see writer's docstring on crash order
             target = request.source.with_name(output.path)
             writer.write_file(target, output.data)
+            result.history_changed = True
             timer.progress(f"updated {target}: the deck's note history, commit it with the source")
         prints = _fingerprints(request, Inputs(inputs.raw, history))
         for name in stale:

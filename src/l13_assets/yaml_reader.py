@@ -35,6 +35,8 @@ class Located:
     data: Any
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)  # path -> (line, column), 1-based
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # the file as read, and where each scalar is written in it: [start, end) character offsets
+    spans: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Where ``path`` is written; for a path that is not there (a missing key), where its parent is."""
@@ -46,6 +48,19 @@ class Located:
             if prefix in self.values:
                 return self.values[prefix]
         return (1, 1)
+
+    def inside(self, path: Path, needle: str, occurrence: int) -> tuple[int, int]:
+        """The line and column of the ``occurrence``-th (0-based) ``needle`` in the value at ``path`` as written,
+        so a problem can point at the offending character rather than at a long value's start. A needle the
+        file does not spell as the value does (written as an escape such as \\u2014) gives the value's start."""
+        start, end = self.spans.get(path, (0, 0))
+        at = start - 1
+        for _ in range(occurrence + 1):
+            at = self.text.find(needle, at + 1, end)
+            if at < 0:
+                return self.position(path)
+        line_start = self.text.rfind("\n", 0, at) + 1
+        return self.text.count("\n", 0, at) + 1, at - line_start + 1
 
     def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
         line, column = self.position(path, key=key)
@@ -90,6 +105,9 @@ def read_yaml(raw: bytes, file: str) -> tuple[Located | None, list[Problem]]:
         if 0 < column <= len(row) and row[column - 1] == "\t":
             return None, [Problem(file, line, column, "", "YAML syntax error: a tab, expected spaces to indent "
                                   "(YAML does not allow tabs there)")]
+        unclosed = _unclosed_quote(text, file, error)
+        if unclosed:
+            return None, [unclosed]
         return None, [Problem(file, line, column, "", f"YAML syntax error: {what}, expected valid YAML")]
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as a control character
         line = text.count("\n", 0, error.position) + 1
@@ -103,7 +121,7 @@ def read_yaml(raw: bytes, file: str) -> tuple[Located | None, list[Problem]]:
         return None, [Problem(file, 0, 0, "", f"nesting is too deep, expected at most {MAX_DEPTH} levels")]
     if root is None:
         return None, [Problem(file, 1, 1, "", "the file is empty, expected a mapping of the lesson's sections")]
-    located = Located(file, None)
+    located = Located(file, None, text=text)
     builder = _Builder(located)
     try:
         located.data = builder.build(root, ())
@@ -111,6 +129,39 @@ def read_yaml(raw: bytes, file: str) -> tuple[Located | None, list[Problem]]:
         mark = reject.node.start_mark
         return None, [Problem(file, mark.line + 1, mark.column + 1, dotted(reject.path), reject.message)]
     return located, builder.problems
+
+
+def _unclosed_quote(text: str, file: str, error: yaml.MarkedYAMLError) -> Problem | None:
+    """A string whose closing quote is missing, reported where the string began.
+
+    YAML lets a quoted string run over lines, so a missing quote surfaces later: at the end of the file, or
+    (more often) one line down, where the next quote ends the string and the rest of that line makes no
+    sense ("did not find expected key"). Either way the place to fix is where the string began."""
+    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
+        start = error.context_mark
+        quote = text[start.index]
+        return Problem(file, start.line + 1, start.column + 1, "", f"YAML syntax error: the string opened by "
+                       f"{quote} here is never closed, expected a closing {quote} at the end of the string")
+    mark = error.problem_mark
+    if mark is None:
+        return None
+    spanning = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= mark.index:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.start_mark.line < token.end_mark.line):
+                spanning = token
+    except yaml.YAMLError:
+        pass  # the scan stops at the same error; the tokens before it are all it needs
+    if spanning is None or mark.line - spanning.end_mark.line > 1:  # an error far from the string: not it
+        return None
+    start, end = spanning.start_mark, spanning.end_mark
+    quote = spanning.style
+    return Problem(file, start.line + 1, start.column + 1, "", f"YAML syntax error: the string opened by {quote} "
+                   f"here has no closing {quote} on line {start.line + 1} (YAML read on to the {quote} at line "
+                   f"{end.line + 1}, column {end.column}), expected a closing {quote} at the end of the string")
 
 
 class _Builder:
@@ -133,6 +184,7 @@ class _Builder:
             if node.tag != _TAG + "seq":
                 raise _Reject(node, path, _tag_message(node.tag))
             return tuple(self.build(item, (*path, i)) for i, item in enumerate(node.value))
+        self.located.spans[path] = (node.start_mark.index, node.end_mark.index)
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:

@@ -33,7 +33,17 @@ class Report:
         return not self.failures
 
     def problems(self) -> list[Problem]:
-        return [self.source.located.problem(f.path, f"[{f.kind}] {f.detail}{self._inputs(f)}") for f in self.failures]
+        return [self._problem(each) for f in self.failures for each in (f, *f.also)]
+
+    def _problem(self, fact: Fact) -> Problem:
+        from ..errors import Problem
+        from ..yaml_reader import dotted
+
+        located = self.source.located
+        message = f"[{fact.kind}] {fact.detail}{self._inputs(fact)}"
+        if fact.at is None:
+            return located.problem(fact.path, message)
+        return Problem(located.file, *located.inside(fact.path, *fact.at), dotted(fact.path), message)
 
     def _inputs(self, fact: Fact) -> str:
         from ..yaml_reader import dotted

@@ -19,6 +19,8 @@ class Fact:
     ok: bool
     detail: str = ""  # for a failure: why, in words
     inputs: tuple[Path, ...] = ()  # the source values the claim was computed from, named in a failure
+    at: tuple[str, int] | None = None  # for a failure: the offending text in the value, (text, which occurrence)
+    also: tuple[Fact, ...] = ()  # further failures of the same claim (each wrong item of a list), reported too
 
     @property
     def label(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -28,7 +29,8 @@ def claim(kind: str, path: Path, stated: Decimal | Sequence[Decimal],
 
     The formula runs on interval arithmetic; a value whose interval cannot tell its rounding runs again
     with sympy, exactly (see ``rounding``). A value exactly halfway at the stated decimals is ambiguous and
-    fails, asking for one more decimal. A failing vector points at its first wrong entry.
+    fails, asking for one more decimal. A failing vector is one failed fact that points at its first wrong
+    entry and carries the others in ``also``, so one run reports every wrong entry.
     """
     scalar = isinstance(stated, Decimal)
     scalars = (stated,) if isinstance(stated, Decimal) else tuple(stated)
@@ -39,24 +41,27 @@ def claim(kind: str, path: Path, stated: Decimal | Sequence[Decimal],
                     f"states {len(scalars)} values, expected {len(got)}", inputs)
     digits = [settle(v, _places(s)) for v, s in zip(got, scalars, strict=True)]
     approximations = [_approximate(v) for v in got]
+    wrong: dict[int, str] = {}  # index -> why that entry fails
     if None in digits:
         exact = compute(rm.exact())
         exact_values = [exact] if scalar else list(exact)
         for i, (value, s) in enumerate(zip(exact_values, scalars, strict=True)):
             fraction = exact_fraction(value)
             if digits[i] is None and fraction is not None and is_tie(fraction, _places(s)):
-                return Fact(kind, path if scalar else (*path, i), format_value(stated), str(fraction), False,
-                            f"the exact value {fraction} lies halfway at the stated {_places(s)} decimal places, "
-                            "expected the number stated with one more decimal", inputs)
-            if digits[i] is None:
+                wrong[i] = (f"the exact value {fraction} lies halfway at the stated {_places(s)} decimal places, "
+                            "expected the number stated with one more decimal")
+            elif digits[i] is None:
                 digits[i] = settle_exact(value, _places(s))
     computed = ", ".join(approximations) if scalar else "(" + ", ".join(approximations) + ")"
     for i, (d, s) in enumerate(zip(digits, scalars, strict=True)):
-        if d != format(s, "f"):
+        if i not in wrong and d != format(s, "f"):
             shown = format_value(Decimal(d)) if d and d != UNDECIDABLE else str(d)
-            return Fact(kind, path if scalar else (*path, i), format_value(stated), computed, False,
-                        f"states {format_value(s)}, computed {approximations[i]}, which is {shown} "
-                        "at the stated precision", inputs)
+            wrong[i] = (f"states {format_value(s)}, computed {approximations[i]}, which is {shown} "
+                        "at the stated precision")
+    failures = [Fact(kind, path if scalar else (*path, i), format_value(stated), computed, False, detail, inputs)
+                for i, detail in sorted(wrong.items())]
+    if failures:  # every wrong entry of a vector is reported, each at its own place
+        return replace(failures[0], also=tuple(failures[1:]))
     return Fact(kind, path, format_value(stated), computed, True, "", inputs)
 
 
