@@ -137,3 +137,14 @@ def test_quiet_prints_the_problems_only(command: str, tmp_path: Path) -> None:
 def test_quiet_check_of_a_good_source_prints_nothing() -> None:
     result = run_cli("check", "-q")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_a_style_offence_written_as_an_escape_is_named_at_its_value() -> None:
+    """The source may spell a character as a YAML escape (\\u2014): the value's start is then the place."""
+    anchor = '\n  limit_small_beta: "'
+    at = TEXT.index(anchor) + len(anchor)
+    text = TEXT[:at] + "one two three four \\u2014 five six seven eight " + TEXT[at:]
+    line, column = _line_column(text, at - 1)
+    assert _problems(text) == [
+        f"l13.yaml:{line}:{column}: optimal_policy.limit_small_beta: [style] contains an em dash (U+2014) in "
+        "'...two three four \u2014 five six seven...', expected a comma, colon or parentheses"]
