@@ -288,7 +288,23 @@ class Measured(Strict):
     rm_accuracy: Probability | None = None
 
 
-class Finding(Strict):
+class NoteEntry(Strict):
+    """An entry that becomes one deck note (its id gives the note's GUID). ``renamed_from`` declares the id
+    it had before, so the learner's note keeps its GUID and reviews (checked against the note history)."""
+
+    id: Id
+    renamed_from: Id | None = None
+
+
+class Retired(Strict):
+    """Deck notes removed on purpose (by id), so the README and the deck description can tell learners."""
+
+    ids: tuple[Id, ...] = Field(min_length=1)
+    reason: Text
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+
+
+class Finding(NoteEntry):
     id: Id
     label: Annotated[str, Field(pattern=r"^[a-z]$")]
     finding: Text
@@ -308,7 +324,7 @@ class Pitfall(Strict):
 FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$")]  # entry-id.field
 
 
-class Flashcard(Strict):
+class Flashcard(NoteEntry):
     id: Id
     front: Text
     back: Text
@@ -432,6 +448,7 @@ class Lesson(Strict):
     flashcards: tuple[Flashcard, ...] = Field(min_length=1)
     drills: DrillSpec
     figures: Figures
+    retired: tuple[Retired, ...] = ()
 
 
 def walk(node: BaseModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], BaseModel]]:

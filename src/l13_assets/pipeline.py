@@ -39,6 +39,7 @@ class Request:
     only: tuple[str, ...]
     papers: tuple[str, ...] = ("a4", "letter")
     force: bool = False
+    new_history: bool = False
 
 
 @dataclass
@@ -218,7 +219,8 @@ def _run_builders(request: Request, source: Source, stale: list[str], timer: Tim
     from .background import in_background
     from .builders import Context, builder
 
-    context = Context(source=source, source_path=request.source, papers=request.papers)
+    context = Context(source=source, source_path=request.source, papers=request.papers,
+                      new_history=request.new_history)
     elsewhere = stale[-1] if len(stale) > 1 else None
     pending = in_background(partial(_timed, builder(elsewhere), context)) if elsewhere else None
     produced: dict[str, list[Output]] = {}
