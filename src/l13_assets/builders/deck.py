@@ -274,4 +274,4 @@ def _description(lesson: Lesson, env: Environment, notes: list[NoteSpec]) -> str
     meta = lesson.meta
     return render(env, "deck_description.html.j2", title=meta.title, lesson=meta.lesson, course=meta.course,
                   version=meta.version, changes=meta.changes, concepts=count(CONCEPTS), drills=count(DRILLS),
-                  diagnostics=count(DIAGNOSTICS))
+                  diagnostics=count(DIAGNOSTICS), retired=lesson.retired)
