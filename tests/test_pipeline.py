@@ -372,7 +372,7 @@ def test_an_overflowing_cheatsheet_fails_the_build_and_keeps_the_previous_pdfs(b
                     for i in range(8))
     grown.write_text(source.read_text(encoding="utf-8").replace("\npitfalls:\n", "\npitfalls:\n" + extra, 1),
                      encoding="utf-8")
-    result = build(grown, copy, "--force")
+    result = build(grown, copy, "--force", "--new-history")  # a copy without its note history: a first build
     assert result.returncode == 1 and "Traceback" not in result.stderr
     line = grown.read_text(encoding="utf-8").splitlines().index("pitfalls:") + 1
     assert f"{grown}:{line}:1: pitfalls: the cheatsheet's block 'pitfalls' does not fit" in result.stderr
