@@ -336,5 +336,11 @@ def test_new_history_starts_one_only_where_there_is_none(tmp_path: Path) -> None
     assert run_cli("build", "--only", "deck", "--new-history", "--source", str(source), "--out", str(out),
                    env={"SOURCE_DATE_EPOCH": "1700000000"}).returncode == 0
     assert source.with_name("l13.notes.json").exists()
-    again = run_cli("build", "--only", "deck", "--new-history", "--force", "--source", str(source), "--out", str(out))
+    again = run_cli("build", "--only", "deck", "--new-history", "--force", "--source", str(source), "--out",
+                    str(tmp_path / "elsewhere"))
     assert again.returncode == 1 and "--new-history starts a note history where there is none" in again.stderr
+    source.with_name("l13.notes.json").unlink()  # lost after a release: the old output folder still tells
+    lost = run_cli("build", "--only", "deck", "--new-history", "--source", str(source), "--out", str(out))
+    assert lost.returncode == 1 and "Traceback" not in lost.stderr
+    assert f"{out / 'manifest.json'}: --new-history, but this folder holds a deck" in lost.stderr
+    assert not source.with_name("l13.notes.json").exists()

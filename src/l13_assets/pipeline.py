@@ -197,6 +197,8 @@ def build(request: Request, progress: Progress) -> Result:
     with writer.locked(request.out):
         inputs = Inputs.read(request.source)
         manifest = read_manifest(request.out)
+        if request.new_history:
+            _refuse_a_fresh_history_over_a_release(request.out, manifest)
         stale = _stale(request, inputs, manifest)
         if not stale:
             progress(f"up to date: {request.out} matches its manifest, nothing to do (--force rebuilds)")
@@ -211,6 +213,16 @@ def build(request: Request, progress: Progress) -> Result:
         result.built = stale
         _write(request, inputs, outputs, stale, manifest, report, result, timer)
     return result
+
+
+def _refuse_a_fresh_history_over_a_release(out: Path, manifest: dict[str, Any] | None) -> None:
+    """--new-history beside an output folder that already holds a deck: that deck was built from a history
+    (now lost), and a fresh one would restart the times its learners' notes carry."""
+    builders = (manifest or {}).get("builders")
+    if isinstance(builders, dict) and "deck" in builders:
+        raise UserError.plain(str(out / MANIFEST), (
+            "--new-history, but this folder holds a deck an earlier build made, expected no earlier deck: restore "
+            "that build's note history (from version control) instead of starting a fresh one"))
 
 
 def _run_builders(request: Request, source: Source, stale: list[str], timer: Timer) -> dict[str, list[Output]]:
