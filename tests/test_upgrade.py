@@ -111,6 +111,11 @@ def fresh_import(apkg: Path, folder: Path) -> dict[str, tuple[int, tuple[str, ..
         return {n.guid: (n.mid, tuple(n.fields)) for n in map(col.get_note, col.find_notes(""))}
 
 
+def cards_per_note(col: Any) -> dict[str, int]:
+    return {str(guid): count for guid, count in
+            col.db.all("SELECT n.guid, count(c.id) FROM notes n JOIN cards c ON c.nid = n.id GROUP BY n.guid")}
+
+
 def upgrade(learner: Learner, release: Release, shipped: dict[str, tuple[int, tuple[str, ...]]]) -> Any:
     """Import the release as the README tells learners: with 'merge note types' when a continuing note's note
     type changed (else Anki keeps the old note as 'conflicting'), otherwise with Anki's defaults."""
@@ -129,6 +134,8 @@ def upgrade(learner: Learner, release: Release, shipped: dict[str, tuple[int, tu
 
 def assert_upgrade_keeps_everything(learner: Learner, release: Release, folder: Path) -> None:
     shipped = fresh_import(release.apkg, folder / "fresh")
+    with collection(folder / "fresh") as col:
+        shipped_cards = cards_per_note(col)
     old_ids = {g: release.ids.get(g) for g in learner.notes}
     assert None not in old_ids.values(), "every 1.0.1 note has an entry in the note history"
     continuing = {g for g in learner.notes if g in shipped}
@@ -147,6 +154,8 @@ def assert_upgrade_keeps_everything(learner: Learner, release: Release, folder: 
         nid, note_type, fields = notes[g]
         assert nid == learner.notes[g][0], f"{old_ids[g]}: the learner's own note continues"
         assert (note_type, fields) == shipped[g], f"{old_ids[g]}: the learner sees the release's text"
+    learner_cards = cards_per_note(learner.col)
+    assert all(learner_cards[g] >= shipped_cards[g] for g in continuing), "a note split into cards gets them all"
     for g in gone:
         assert notes[g] == learner.notes[g], f"{old_ids[g]} is retired: the learner's copy stays as it was"
     assert {cid: cards[cid] for cid in learner.cards} == learner.cards, "every card keeps its scheduling"
