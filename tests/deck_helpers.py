@@ -39,8 +39,10 @@ class Built:
 
 
 def build(source: Path, out: Path | None = None) -> Built:
-    """Run the deck builder and write its outputs as the pipeline's writer does (history beside the source)."""
-    outputs = deck.build(Context(source=load(source), source_path=source))
+    """Run the deck builder and write its outputs as the pipeline's writer does (history beside the source).
+    A source without a history is a first build here (as with ``build --new-history``)."""
+    fresh = not source.with_name(HISTORY.name).exists()
+    outputs = deck.build(Context(source=load(source), source_path=source, new_history=fresh))
     out = out or source.parent / "build"
     out.mkdir(parents=True, exist_ok=True)
     written = False

@@ -372,9 +372,11 @@ def test_an_overflowing_cheatsheet_fails_the_build_and_keeps_the_previous_pdfs(b
                     for i in range(8))
     grown.write_text(source.read_text(encoding="utf-8").replace("\npitfalls:\n", "\npitfalls:\n" + extra, 1),
                      encoding="utf-8")
+    history = source.with_name("l13.notes.json").read_bytes()
+    grown.with_name("l13.notes.json").write_bytes(history)  # a copied source travels with its note history
     result = build(grown, copy, "--force")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     line = grown.read_text(encoding="utf-8").splitlines().index("pitfalls:") + 1
     assert f"{grown}:{line}:1: pitfalls: the cheatsheet's block 'pitfalls' does not fit" in result.stderr
     assert snapshot(copy) == snapshot(out)
-    assert not (tmp_path / "l13.notes.json").exists(), "a failed build writes nothing beside the source either"
+    assert (tmp_path / "l13.notes.json").read_bytes() == history, "a failed build writes nothing beside the source"

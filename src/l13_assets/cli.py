@@ -85,9 +85,11 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
 @click.option("--paper", type=click.Choice(["a4", "letter", "both"]), default="both", show_default=True,
               help="Cheatsheet paper size.")
 @click.option("--force", is_flag=True, help="Rebuild even if the outputs match the manifest.")
+@click.option("--new-history", is_flag=True,
+              help="Start the deck's note history (only for a deck never released; refused if one exists).")
 @_verbosity
-def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bool, verbose: bool,
-          as_json: bool) -> None:
+def build(source: Path, out: Path, only: str, paper: str, force: bool, new_history: bool, quiet: bool,
+          verbose: bool, as_json: bool) -> None:
     """Check the source, then write the assets to --out."""
     _stop_on_interrupt("interrupted: the previous outputs are unchanged")
     from . import pipeline
@@ -100,7 +102,8 @@ def build(source: Path, out: Path, only: str, paper: str, force: bool, quiet: bo
                                  param_hint="--only")
     ordered = tuple(n for n in BUILDERS if n in names)
     papers = ("a4", "letter") if paper == "both" else (paper,)
-    request = pipeline.Request(source=source, out=out, only=ordered, papers=papers, force=force)
+    request = pipeline.Request(source=source, out=out, only=ordered, papers=papers, force=force,
+                               new_history=new_history)
     with _user_errors(partial(_build_report, None) if as_json else None):
         result = pipeline.build(request, _progress(quiet or as_json))
     if as_json:

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import note_ids
 from .errors import Problem, UserError
 from .lesson_text import PLACEHOLDER, entries_by_id, lookup
 from .model import LATEX, Example, Figure, Flashcard, Instrument, Lesson, Reference, walk
@@ -61,6 +62,7 @@ def parse(raw: bytes, name: str) -> Source:
                      if not (e["type"] == "too_short" and tuple(e["loc"]) in deeper)]
         raise UserError(sorted(set(problems))) from None
     problems += _id_problems(lesson, located) + _range_problems(lesson, located)
+    problems += note_ids.source_problems(lesson, located)  # renamed_from and retired, as far as the source shows
     if problems:
         raise UserError(sorted(set(problems)))
     return Source(lesson, located, hashlib.sha256(raw).hexdigest())

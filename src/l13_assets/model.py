@@ -374,7 +374,25 @@ class Measured(Strict):
     rm_accuracy: Probability | None = Field(default=None, description="The reward model's held-out accuracy.")
 
 
-class Finding(Strict):
+class NoteEntry(Strict):
+    """An entry that becomes one deck note (its id gives the note's GUID). ``renamed_from`` declares the id
+    it had before, so the learner's note keeps its GUID and reviews (checked against the note history)."""
+
+    id: Id = Field(description=_ID)
+    renamed_from: Id | None = Field(default=None, description=(
+        "The id this entry had in an earlier release: the learner's note keeps its GUID and reviews."))
+
+
+class Retired(Strict):
+    """Deck notes removed on purpose (by id), so the README and the deck description can tell learners."""
+
+    ids: tuple[Id, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="The ids of the removed notes.")
+    reason: Text = Field(description="Why they were removed, in words a learner reads.")
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$", max_length=20)] = Field(
+        description="The lesson version that removed them.")
+
+
+class Finding(NoteEntry):
     """An observation from an RLHF run, with the verdict the rules derive (checked)."""
 
     id: Id = Field(description=_ID)
@@ -399,7 +417,7 @@ class Pitfall(Strict):
 FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$", max_length=MAX_ID + 40)]
 
 
-class Flashcard(Strict):
+class Flashcard(NoteEntry):
     """A concept card of the deck."""
 
     id: Id = Field(description=_ID)
@@ -553,6 +571,8 @@ class Lesson(Strict):
     flashcards: tuple[Flashcard, ...] = _entries("The deck's concept cards.")
     drills: DrillSpec = Field(description="The numeric drills.")
     figures: Figures = Field(description="The figures.")
+    retired: tuple[Retired, ...] = Field(default=(), max_length=MAX_ENTRIES, description=(
+        "Deck notes removed on purpose, with the reason."))
 
 
 def walk(node: BaseModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], BaseModel]]:

@@ -39,6 +39,7 @@ class Request:
     only: tuple[str, ...]
     papers: tuple[str, ...] = ("a4", "letter")
     force: bool = False
+    new_history: bool = False
 
 
 @dataclass
@@ -197,6 +198,8 @@ def build(request: Request, progress: Progress) -> Result:
     with writer.locked(request.out):
         inputs = Inputs.read(request.source)
         manifest = read_manifest(request.out)
+        if request.new_history:
+            _refuse_a_fresh_history_over_a_release(request.out, manifest)
         stale = _stale(request, inputs, manifest)
         if not stale:
             progress(f"up to date: {request.out} matches its manifest, nothing to do (--force rebuilds)")
@@ -213,13 +216,24 @@ def build(request: Request, progress: Progress) -> Result:
     return result
 
 
+def _refuse_a_fresh_history_over_a_release(out: Path, manifest: dict[str, Any] | None) -> None:
+    """--new-history beside an output folder that already holds a deck: that deck was built from a history
+    (now lost), and a fresh one would restart the times its learners' notes carry."""
+    builders = (manifest or {}).get("builders")
+    if isinstance(builders, dict) and "deck" in builders:
+        raise UserError.plain(str(out / MANIFEST), (
+            "--new-history, but this folder holds a deck an earlier build made, expected no earlier deck: restore "
+            "that build's note history (from version control) instead of starting a fresh one"))
+
+
 def _run_builders(request: Request, source: Source, stale: list[str], timer: Timer) -> dict[str, list[Output]]:
     """Run the stale builders. With more than one, the last (the cheatsheet, the slowest) runs in a forked
     child on the other core while the others run here; builders only return bytes, so this is safe."""
     from .background import in_background
     from .builders import Context, builder
 
-    context = Context(source=source, source_path=request.source, papers=request.papers)
+    context = Context(source=source, source_path=request.source, papers=request.papers,
+                      new_history=request.new_history)
     elsewhere = stale[-1] if len(stale) > 1 else None
     pending = in_background(partial(_timed, builder(elsewhere), context)) if elsewhere else None
     produced: dict[str, list[Output]] = {}

@@ -40,6 +40,7 @@ class Context:
     source: Source
     source_path: Path  # the source file; the deck keeps its note history beside it
     papers: tuple[str, ...] = ("a4", "letter")
+    new_history: bool = False  # build --new-history: the deck may start a note history where there is none
 
 
 BuildFunction = Callable[[Context], list[Output]]

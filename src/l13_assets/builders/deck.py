@@ -24,9 +24,10 @@ from ..drills import Drill, generate
 from ..errors import UserError
 from ..lesson_text import MINUS, entries_by_id, expand, to_markup
 from ..model import Finding, Flashcard, Lesson, Reference
+from ..note_ids import reconcile
 from ..resources import notes_history_path, templates_dir
 from . import Context, Output
-from .deck_history import NoteTypeState, digest, read, stamp
+from .deck_history import History, NoteTypeState, digest, read, require, stamp
 from .deck_package import DeckSpec, NoteSpec, write_apkg
 
 if TYPE_CHECKING:
@@ -71,6 +72,11 @@ def build(ctx: Context) -> list[Output]:
     models, states = note_types()
     path = notes_history_path(ctx.source_path)
     history, recorded = read(path)
+    require(recorded, ctx.new_history, path)
+    # Declared renames move history entries (and GUIDs) to the new ids; undeclared changes are refused.
+    history = History(reconcile(lesson, ctx.source.located, history.notes, [n.stable_id for n in notes], str(path)),
+                      history.note_types)
+    notes = [replace(n, guid=guid(history.notes.get(n.stable_id, {}).get("identity", n.stable_id))) for n in notes]
     contents = {n.stable_id: digest({"type": n.note_type, "fields": n.fields, "tags": n.tags}) for n in notes}
     note_mods, type_mods, updated = stamp(history, contents, states, now(), str(path))
     decks = [DeckSpec(ROOT_DECK.id, ROOT_DECK.name, _description(lesson, env, notes)),
@@ -268,4 +274,4 @@ def _description(lesson: Lesson, env: Environment, notes: list[NoteSpec]) -> str
     meta = lesson.meta
     return render(env, "deck_description.html.j2", title=meta.title, lesson=meta.lesson, course=meta.course,
                   version=meta.version, changes=meta.changes, concepts=count(CONCEPTS), drills=count(DRILLS),
-                  diagnostics=count(DIAGNOSTICS))
+                  diagnostics=count(DIAGNOSTICS), retired=lesson.retired)

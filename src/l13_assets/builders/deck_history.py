@@ -13,7 +13,14 @@ a file is read, its hash still guards the fields (see ``_check``), and it is wri
 note types this build makes get format 2 entries; an entry of a note type no longer built is kept as it was.
 
 Entries of notes that are no longer built are kept: if such a note returns, its time still moves past the
-one learners have. The file is rewritten only when something in it changes.
+one learners have. A renamed note's entries say so (``renamed_to``; ``renamed_from`` and ``identity``, the id
+its GUID comes from: see ``note_ids``). The file is rewritten only when something in it changes.
+
+Times never go backwards: a build without the file (deleted, or a source copied without it) would give every
+note the current time, older than learners' copies when SOURCE_DATE_EPOCH is behind, and Anki would then
+drop every later edit. So a missing history is refused unless the author asks for a fresh one
+(``build --new-history``), and a history holding a time later than the one this build would give is refused
+when the build has something to stamp (``check_clock``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+
+_OPTIONAL_TEXT = ("renamed_to", "renamed_from", "identity")  # set on renamed notes' entries
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
@@ -73,6 +82,8 @@ def read(path: Path) -> tuple[History, bytes | None]:
         for entry in notes.values():
             if not isinstance(entry["sha256"], str):
                 raise ValueError("a note without the hash of its content")
+            if not all(isinstance(entry.get(key, ""), str) for key in _OPTIONAL_TEXT):
+                raise ValueError("a rename that does not name an id")
         for entry in types.values():
             hashes = [entry.get("fields", entry.get("structure")), entry.get("content"), entry.get("name")]
             if not all(isinstance(h, str) for h in hashes):
@@ -84,12 +95,48 @@ def read(path: Path) -> tuple[History, bytes | None]:
     return History(dict(notes), dict(types)), raw
 
 
+def require(recorded: bytes | None, new_history: bool, path: Path) -> None:
+    """Refuse a build without a note history unless a fresh one is asked for, and a fresh one over a history."""
+    if recorded is None and not new_history:
+        raise UserError.plain(str(path), (
+            "the deck's note history is missing, expected the file an earlier build wrote beside the source. "
+            "If the source was copied or the file deleted, restore it (git checkout -- the file, or copy it with "
+            "the source): without it every note would get a new time, older than learners' copies if the clock "
+            "or SOURCE_DATE_EPOCH is behind, and Anki would drop later edits. Only for a deck never released: "
+            "build --new-history"))
+    if recorded is not None and new_history:
+        raise UserError.plain(str(path), (
+            "--new-history starts a note history where there is none, but this one exists; expected a build "
+            "without --new-history (a fresh history would restart the times learners' notes carry)"))
+
+
+def check_clock(history: History, now: int, stamps: bool, path: str) -> None:
+    """Refuse to stamp notes with a time before the latest the history holds: a clock or SOURCE_DATE_EPOCH
+    behind the last release (say an older commit's time) would give new notes times older than it."""
+    recorded = [(entry["mod"], f"note '{key}'") for key, entry in history.notes.items()]
+    recorded += [(entry["mod"], f"note type '{entry['name']}'") for entry in history.note_types.values()]
+    if not stamps or not recorded or max(recorded)[0] <= now:
+        return
+    latest, what = max(recorded)
+    raise UserError.plain(path, (
+        f"the note history holds time {latest} ({_utc(latest)}, {what}), later than {now} ({_utc(now)}), the time "
+        "this build would give changed notes (SOURCE_DATE_EPOCH or the clock); expected a time at or after the "
+        "history's: set SOURCE_DATE_EPOCH to the time of the commit being built (git log -1 --format=%ct), or "
+        f"to {latest} if that history time is right, or fix the clock"))
+
+
+def _utc(seconds: int) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def stamp(history: History, notes: dict[str, str], note_types: dict[int, NoteTypeState], now: int,
           history_file: str) -> tuple[dict[str, int], dict[int, int], History]:
     """Modification times for the notes (stable id -> content hash) and note types of this build.
 
     Unchanged: the recorded time. New or changed: ``max(now, recorded + 1)``, so the time moves forward
-    even when the clock or SOURCE_DATE_EPOCH is behind the last release.
+    also when ``now`` equals it; a ``now`` behind the history is refused (``check_clock``).
     """
     updated = History({k: dict(v) for k, v in history.notes.items()},
                       {k: dict(v) for k, v in history.note_types.items()})
@@ -100,7 +147,7 @@ def stamp(history: History, notes: dict[str, str], note_types: dict[int, NoteTyp
             note_mods[stable_id] = old["mod"]
             continue
         mod = max(now, old["mod"] + 1) if old else now
-        updated.notes[stable_id] = {"sha256": content, "mod": mod}
+        updated.notes[stable_id] = {**(old or {}), "sha256": content, "mod": mod}
         note_mods[stable_id] = mod
     type_mods: dict[int, int] = {}
     for type_id, state in note_types.items():
@@ -114,6 +161,9 @@ def stamp(history: History, notes: dict[str, str], note_types: dict[int, NoteTyp
         updated.note_types[str(type_id)] = {"name": state.name, "fields": state.fields, "content": state.content,
                                             "mod": mod}
         type_mods[type_id] = mod
+    stamps = [history.notes.get(k, {}).get("mod") != m for k, m in note_mods.items()]
+    stamps += [history.note_types.get(str(k), {}).get("mod") != m for k, m in type_mods.items()]
+    check_clock(history, now, any(stamps), history_file)
     return note_mods, type_mods, updated
 
 
