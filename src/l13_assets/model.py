@@ -57,6 +57,12 @@ def _above_zero(name: str) -> Callable[[Decimal], Decimal]:
 _positive = _above_zero("β")
 
 
+def _not_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError(f"{value} is below 0, expected a band that starts at 0 or above")
+    return value
+
+
 def _inside_unit_interval(value: Decimal) -> Decimal:
     if not 0 < value < 1:
         raise ValueError(f"{value}, expected a confidence level strictly between 0 and 1")
@@ -204,12 +210,15 @@ class Example(Strict):
 
 
 class BetaRow(Strict):
+    """One band of β in units of the example's reward gap ΔR: at_least <= β/ΔR < below (no upper end when
+    ``below`` is left out), with the worked example solved at one β inside it."""
+
     id: Id
-    range: Text
+    at_least: Annotated[Number, AfterValidator(_not_negative)]
+    below: Number | None = None
     at: Beta
     behaviour: Text
     risk: Text
-    use_when: Text
     pi_star: Vector
     kl: Number
     expected_reward: Number
@@ -217,8 +226,10 @@ class BetaRow(Strict):
 
 class BetaTable(Strict):
     example: Id
-    note: Text
+    note: Text  # the caveat, printed with the table: β is in units of reward
+    practice: Text  # what published runs use, with their sources below
     rows: tuple[BetaRow, ...] = Field(min_length=1)
+    sources: Refs = Field(min_length=1)
 
 
 class Variant(Strict):
@@ -231,7 +242,8 @@ class Variant(Strict):
     sources: Refs
 
 
-Symptom = Literal["over-refusal", "length-hacking", "sycophancy", "reward-gaming", "over-optimisation", "none"]
+Symptom = Literal["over-refusal", "length-hacking", "sycophancy", "reward-gaming", "over-optimisation",
+                  "weak-reward-model", "none"]
 
 
 class Instrument(Strict):
@@ -240,13 +252,15 @@ class Instrument(Strict):
     measures: Text
     criterion: Text
     evidence: Text
-    settles: Text
+    tells: Text  # what it settles (a run instrument) or detects (a detector), in those words
     informs: Text
     catches: tuple[Symptom, ...]
     sources: Refs
 
 
-Quantity = Literal["win_rate_low", "kl_nats", "rm_accuracy"]
+# win_rate and rm_accuracy are judged on their 95% interval (with n and rm_n); the others are single values.
+Quantity = Literal["win_rate", "kl_nats", "win_rate_change", "lc_win_rate_change", "rm_accuracy",
+                   "rm_gap_to_agreement"]
 
 
 class Rule(Strict):
@@ -264,7 +278,9 @@ class RunHealth(Strict):
     confidence_level: Annotated[Probability, AfterValidator(_inside_unit_interval)]
     confidence_z: Number
     rules: tuple[Rule, ...] = Field(min_length=1)
+    detectors: Text  # the heading of the instruments no rule names: each detects one failure
     open_question: Text
+    sources: Refs = Field(min_length=1)
 
 
 class WinRateInterval(Strict):
@@ -282,27 +298,45 @@ class BestOfN(Strict):
 
 
 class Measured(Strict):
+    """What a finding reports. Changes are over the last stretch of training, later minus earlier."""
+
     kl_nats: Number | None = None
     win_rate: Probability | None = None
     n: Annotated[int, Field(gt=0)] | None = None
+    win_rate_change: Number | None = None
+    lc_win_rate_change: Number | None = None
     rm_accuracy: Probability | None = None
+    rm_n: Annotated[int, Field(gt=0)] | None = None
+    labeler_agreement: Probability | None = None
+
+
+Verdict = Literal["working", "fix", "unsettled"]
 
 
 class Finding(Strict):
     id: Id
-    label: Annotated[str, Field(pattern=r"^[a-z]$")]
+    label: Annotated[str, Field(pattern=r"^[a-z]$")] | None = None  # the brief's exercise 2 only; no card shows it
     finding: Text
     symptom: Symptom
     instruments: Refs = Field(min_length=1)
+    why: tuple[Text, ...]  # for each instrument, in order: why it shows this finding, in a few words
     measured: Measured | None = None
-    verdict: Literal["working", "fix"]
+    verdict: Verdict
     action: Text
+
+    @model_validator(mode="after")
+    def _one_reason_per_instrument(self) -> Finding:
+        if len(self.why) != len(self.instruments):
+            raise ValueError(f"why has {len(self.why)} reasons, expected {len(self.instruments)}: one for each "
+                             "instrument, in the same order")
+        return self
 
 
 class Pitfall(Strict):
     id: Id
     mistake: Text
     instead: Text
+    sources: Refs = ()
 
 
 FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$")]  # entry-id.field
