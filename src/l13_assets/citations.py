@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .model import Lesson
+from .model import Lesson, Reference
 from .yaml_reader import Path
 
 Cited = tuple[Path, tuple[str, ...]]  # where a sources list is written, and the reference ids it holds
@@ -45,3 +45,27 @@ def numbering(cited: Iterable[Cited]) -> dict[str, int]:
         for ref in refs:
             numbers.setdefault(ref, len(numbers) + 1)
     return numbers
+
+
+def short_cite(reference: Reference) -> str:
+    """'Ouyang et al. 2022', 'Bradley and Terry 1952', 'Touvron et al. 2023': surnames from the authors line."""
+    authors = [a.strip() for a in reference.authors.split(",")]
+    named = [a for a in authors if a and not a.startswith("et al")]
+    surname = named[0].split()[-1]
+    if len(named) == len(authors) and len(named) == 2:
+        return f"{surname} and {named[1].split()[-1]} {reference.year}"
+    if len(named) == 1 and len(authors) == 1:
+        return f"{surname} {reference.year}"
+    return f"{surname} et al. {reference.year}"
+
+
+def short_cites(references: Iterable[Reference]) -> dict[str, str]:
+    """Each reference's short citation, with a, b, ... after the year where two would read the same
+    ('Bai et al. 2022a'), in the order the references are listed."""
+    refs = list(references)
+    plain = {r.id: short_cite(r) for r in refs}
+    out = {}
+    for r in refs:
+        twins = [t.id for t in refs if plain[t.id] == plain[r.id]]
+        out[r.id] = plain[r.id] + ("abcdefghijklmnopqrstuvwxyz"[twins.index(r.id)] if len(twins) > 1 else "")
+    return out

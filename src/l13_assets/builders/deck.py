@@ -191,16 +191,9 @@ def _figure(lesson: Lesson, card: Flashcard, env: Environment, media: dict[str, 
 
 
 def _citation(reference: Reference) -> dict[str, object]:
-    authors = [a.strip() for a in reference.authors.split(",")]
-    named = [a for a in authors if a and not a.startswith("et al")]
-    surname = named[0].split()[-1]
-    if len(named) == len(authors) and len(named) == 2:
-        cite = f"{surname} and {named[1].split()[-1]} {reference.year}"
-    elif len(named) == 1 and len(authors) == 1:
-        cite = f"{surname} {reference.year}"
-    else:
-        cite = f"{surname} et al. {reference.year}"
-    return {"cite": cite, "title": reference.title, "venue": reference.venue}
+    from ..citations import short_cite
+
+    return {"cite": short_cite(reference), "title": reference.title, "venue": reference.venue}
 
 
 def _drill_notes(drills: list[Drill], env: Environment) -> list[NoteSpec]:
