@@ -229,7 +229,7 @@ class BetaTable(Strict):
     note: Text  # the caveat, printed with the table: β is in units of reward
     practice: Text  # what published runs use, with their sources below
     rows: tuple[BetaRow, ...] = Field(min_length=1)
-    sources: Refs = Field(min_length=1)
+    sources: Refs = ()
 
 
 class Variant(Strict):
@@ -280,7 +280,7 @@ class RunHealth(Strict):
     rules: tuple[Rule, ...] = Field(min_length=1)
     detectors: Text  # the heading of the instruments no rule names: each detects one failure
     open_question: Text
-    sources: Refs = Field(min_length=1)
+    sources: Refs = ()
 
 
 class WinRateInterval(Strict):

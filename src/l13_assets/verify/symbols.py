@@ -2,7 +2,8 @@
 
 Prose writes the letter itself; LaTeX names it (``\\phi`` sets ϕ, ``\\varphi`` sets φ). A reader who sees
 r_φ in a sentence and r_ϕ in the formula beside it cannot tell they are one reward model. For each pair, the
-form most texts use is the lesson's; every text that writes the other form fails at its line.
+form the prose uses is the lesson's (the one most prose texts use, or most texts where prose has neither);
+every text that writes the other form fails at its line.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def run(lesson: Lesson) -> Iterator[Fact]:
         users = {form: [(p, latex) for p, t, latex in texts if _uses(t, latex, form)] for form in (first, second)}
         if not users[first] or not users[second]:
             continue
-        kept, other = (first, second) if len(users[first]) >= len(users[second]) else (second, first)
+        # prose writes the symbol a reader meets first; LaTeX must set the same one (majority where prose mixes)
+        prose = {form: sum(not latex for _, latex in users[form]) for form in (first, second)}
+        votes = prose if any(prose.values()) else {form: len(users[form]) for form in (first, second)}
+        kept, other = (first, second) if votes[first] >= votes[second] else (second, first)
         for path, latex in users[other]:
             ok = False
             written = f"{other[0]} ({other[1]})" if latex else other[0]
