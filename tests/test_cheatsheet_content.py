@@ -5,6 +5,7 @@ for the reward model's parameters, and the Bradley-Terry model on one line."""
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_the_beta_caveat_and_the_published_betas_are_on_every_sheet(source: Sour
 def test_bands_share_no_end(source: Source) -> None:
     """Each band starts where the one before ends, and includes its start only: no β lies in two bands."""
     rows = source.lesson.beta_table.rows
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert before.below == after.at_least
     for row in rows:  # a band includes its start and excludes its end, so an end printed twice is one β
         assert re.fullmatch(r"(\S+ ≤ )?β/ΔR < \S+|β/ΔR ≥ \S+", band_text(row)), band_text(row)

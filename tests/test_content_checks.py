@@ -97,8 +97,9 @@ def test_a_sources_list_no_output_prints_fails_at_its_line(monkeypatch: Any) -> 
     assert [p.path for p in problems if p.path.startswith("pipeline")] == [f"pipeline[{i}].sources" for i in stages]
     assert all(p.line == REAL.located.values[("pipeline", i, "sources")][0]
                for p, i in zip(problems, stages, strict=False))
-    assert all(str(p).endswith("these sources reach no output (no card or sheet block prints them), expected "
-                               "sources only on entries the deck or the cheatsheet shows") for p in problems[:len(stages)])
+    message = ("these sources reach no output (no card or sheet block prints them), expected sources only on "
+               "entries the deck or the cheatsheet shows")
+    assert all(str(p).endswith(message) for p in problems[:len(stages)])
 
 
 def test_the_old_formulas_mix_phi_forms_and_fail_at_each_line() -> None:

@@ -106,8 +106,8 @@ def pipeline(kit: Kit, width: float) -> Block:
 def objective(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["objective"]
     o = kit.lesson.objective
-    flowables: list[Any] = [heading("The objective" + cite(kit, o.sources), colour), kit.formula(o.formula, width, "objective.formula"),
-                            _spacer(2)]
+    flowables: list[Any] = [heading("The objective" + cite(kit, o.sources), colour),
+                            kit.formula(o.formula, width, "objective.formula"), _spacer(2)]
     flowables += [kit.label(t.name, t.meaning) for t in o.terms]
     return Block("objective", flowables)
 
