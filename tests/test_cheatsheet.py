@@ -25,6 +25,7 @@ from l13_assets.errors import UserError
 from l13_assets.lesson_text import format_number
 from l13_assets.loader import Source, load, parse
 from l13_assets.model import Lesson
+from l13_assets.verify.beta_bands import band_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source" / "l13.yaml"
@@ -88,10 +89,13 @@ def _key_strings(lesson: Lesson) -> list[tuple[str, str]]:
     keys += [("figures", "β (log scale)")]
     keys += [("examples", format_number(w)) for w in ex.weights]
     keys += [("examples", f"Z = {format_number(ex.z)}"), ("examples", format_number(ex.max_value))]
-    keys += [("beta_table", _first_word(r.range)) for r in lesson.beta_table.rows]
+    keys += [("beta_table", _first_word(band_text(r))) for r in lesson.beta_table.rows]
     keys += [("variants", _first_word(v.name)) for v in lesson.variants]
     keys += [("instruments", lesson.run_health.question)]
-    keys += [("instruments", _first_word(i.name)) for i in lesson.instruments]
+    # the instruments a run-health rule names settle the run and come first; the detectors follow
+    ruled = {r.instrument for r in lesson.run_health.rules}
+    ordered = [i for i in lesson.instruments if i.id in ruled] + [i for i in lesson.instruments if i.id not in ruled]
+    keys += [("instruments", _first_word(i.name)) for i in ordered]
     keys += [("pitfalls", p.mistake) for p in lesson.pitfalls]
     return keys
 

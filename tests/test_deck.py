@@ -21,6 +21,7 @@ from markupsafe import escape
 from l13_assets import drills
 from l13_assets.builders import Context, deck, deck_history
 from l13_assets.errors import UserError
+from l13_assets.lesson_text import entries_by_id, expand
 from l13_assets.loader import load
 from l13_assets.verify.drills import recompute
 from l13_assets.verify.style import text_problems
@@ -70,7 +71,7 @@ def cards_in_order(col: Any) -> list[Any]:
 def test_every_note_is_new_one_card_each_in_its_sub_deck(imported: Any) -> None:
     col, log = imported
     lesson = default_lesson()
-    assert len(log.new) == 5 + len(drills.generate(lesson)) + 5
+    assert len(log.new) == len(lesson.flashcards) + len(drills.generate(lesson)) + len(lesson.findings)
     assert not log.updated and not log.duplicate and not log.conflicting
     assert col.note_count() == col.card_count() == len(log.new)
     names = sorted(d.name for d in col.decks.all_names_and_ids())
@@ -146,15 +147,22 @@ def test_diagnostic_cards_name_the_instruments_and_the_verdict(imported: Any) ->
     lesson = default_lesson()
     names = {i.id: i.name for i in lesson.instruments}
     notes = notes_by_stable_id(col, lesson_order())
+    verdicts = {"working": "a working run, no fix needed", "fix": "fix it", "unsettled": "not settled yet"}
+    ruled = {r.instrument for r in lesson.run_health.rules}
     for finding in lesson.findings:
         card = notes[finding.id].cards()[0]
         question, answer = visible_text(card.question()), visible_text(card.answer())
-        assert f"Finding ({finding.label})" in question and "which instruments settle it" in question.lower()
-        assert all(html.unescape(names[i]) in answer for i in finding.instruments)
+        squashed = re.sub(r"\s+", "", answer)
+        assert re.sub(r"\s+", "", question).startswith("L13RLHF·diagnosticFinding:"), question  # no exercise label
+        assert "what is the verdict, and which instruments show it?" in question.lower()
+        for i, why in zip(finding.instruments, finding.why, strict=True):
+            role = "run instrument" if i in ruled else "detector"
+            shown = f"{html.unescape(names[i])} ({role}): {expand(why, entries_by_id(lesson))}"
+            assert re.sub(r"[\s_]+", "", shown) in squashed, shown
         assert not any(names[i] in question for i in finding.instruments)
-        verdict = "a working run, no fix needed" if finding.verdict == "working" else "fix it"
-        assert f"Verdict: {verdict}" in answer
-    assert "(0.519, 0.581) lies above 0.5" in visible_text(notes["finding-e"].cards()[0].answer())
+        assert f"Verdict: {verdicts[finding.verdict]}" in answer
+        cited = {r for i in finding.instruments for r in next(x for x in lesson.instruments if x.id == i).sources}
+        assert ("Sources:" if len(cited) > 1 else "Source:") in answer
 
 
 def test_math_uses_mathjax_delimiters_and_true_minus_signs(imported: Any) -> None:

@@ -107,38 +107,60 @@ def test_wrong_limit_message() -> None:
                                   "the exact limit is 3/5")
 
 
+def _edit(path: tuple[str | int, ...], value: str, text: str = TEXT) -> tuple[str, int, int]:
+    """The source with the value at ``path`` replaced (to the end of its line), and where it was."""
+    line, column = REAL.located.values[path]
+    lines = text.split("\n")
+    lines[line - 1] = lines[line - 1][: column - 1] + value
+    return "\n".join(lines), line, column
+
+
+def _labelled(label: str) -> int:
+    return next(i for i, f in enumerate(REAL.lesson.findings) if f.label == label)
+
+
 def test_wrong_verdict_message() -> None:
-    problems = check(TEXT.replace("    verdict: working\n", "    verdict: fix\n"))
-    line = line_of("    verdict: working\n")
+    e = _labelled("e")
+    edited, line, column = _edit(("findings", e, "verdict"), "fix")
+    problems = check(edited)
     assert len(problems) == 1
-    assert problems[0].startswith(f"l13.yaml:{line}:14: findings[4].verdict: [rule] states fix, expected "
-                                  "working: the run-health rules give it (rule-win-rate: win_rate_low = 0.5192 > 0.5 "
-                                  "is True")
+    assert problems[0].startswith(f"l13.yaml:{line}:{column}: findings[{e}].verdict: [rule] states fix, expected "
+                                  "working: the run-health rules give it (rule-win-rate: win_rate = (0.5192, 0.5808) "
+                                  "> 0.5 is True")
 
 
 def test_the_brief_kl_band_as_a_pass_rule_contradicts_finding_e() -> None:
     """Reading the brief's "KL 5-50 nats" as a pass criterion makes (e) a failing run: check must say so."""
     band = ("    - id: rule-kl-band\n      instrument: kl-from-base\n      quantity: kl_nats\n      op: \">=\"\n"
             "      value: 5\n      required: true\n      text: \"KL between 5 and 50 nats.\"\n")
-    text = TEXT.replace("    - id: rule-rm-accuracy\n", band + "    - id: rule-rm-accuracy\n")
+    text = TEXT.replace("  rules:\n", "  rules:\n" + band, 1)
     problems = check(text)
-    assert len(problems) == 1
-    assert "findings[4].verdict: [rule] states working, expected fix: the run-health rules give it" in problems[0]
-    assert "rule-kl-band: kl_nats = 2 >= 5 is False" in problems[0]
+    e = _labelled("e")
+    assert any(f"findings[{e}].verdict: [rule] states working, expected fix: the run-health rules give it" in p
+               and "rule-kl-band: kl_nats = 2 >= 5 is False" in p for p in problems), problems
+    # every finding below 5 nats not already a fix fails with it: the band contradicts more than (e)
+    small = [i for i, f in enumerate(REAL.lesson.findings) if f.verdict != "fix" and f.measured
+             and f.measured.kl_nats is not None and f.measured.kl_nats < 5]
+    assert len(problems) == len(small)
 
 
 def test_finding_without_measurements_cannot_be_working() -> None:
-    problems = check(TEXT.replace("    verdict: fix\n    action: \"Add over-refusal", "    verdict: working\n"
-                                  "    action: \"Add over-refusal"))
-    assert len(problems) == 1 and "findings[0].verdict: [rule] a finding without measurements" in problems[0]
+    a = _labelled("a")
+    problems = check(_edit(("findings", a, "verdict"), "working")[0])
+    assert len(problems) == 1 and f"findings[{a}].verdict: [rule] a finding without measurements" in problems[0]
 
 
 def test_finding_naming_the_wrong_instruments() -> None:
-    problems = check(TEXT.replace("    instruments: [length-stats, lc-win-rate]",
-                                  "    instruments: [length-stats, harmbench]"))
+    """A symptom finding names exactly the instruments that catch its symptom: swap one for a stranger."""
+    b = _labelled("b")
+    finding = REAL.lesson.findings[b]
+    stranger = next(i.id for i in REAL.lesson.instruments if finding.symptom not in i.catches)
+    named = [stranger, *finding.instruments[1:]]
+    problems = check(_edit(("findings", b, "instruments"), f"[{', '.join(named)}]")[0])
+    catching = sorted(i.id for i in REAL.lesson.instruments if finding.symptom in i.catches)
     assert len(problems) == 1
-    assert problems[0].endswith("findings[1].instruments: [rule] names ['harmbench', 'length-stats'], expected "
-                                "['lc-win-rate', 'length-stats']: the instruments that catch length-hacking")
+    assert problems[0].endswith(f"findings[{b}].instruments: [rule] names {sorted(named)}, expected {catching}: "
+                                f"the instruments that catch {finding.symptom}")
 
 
 # Each offence is written amid words of the test's own (WORDS), so the quote in the message does not depend
@@ -188,7 +210,9 @@ def test_finding_e_is_working_only_with_enough_comparisons() -> None:
     assert derive_verdict(finding.measured, health)[0] == "working"
     too_few = finding.measured.model_copy(update={"n": 200})
     verdict, reasons, _ = derive_verdict(too_few, health)
-    assert verdict == "fix" and "win_rate_low = 0.481" in reasons[0]
+    assert verdict == "unsettled" and "win_rate = (0.4811, 0.6189) > 0.5 is unsettled" in reasons[0]
+    losing = finding.measured.model_copy(update={"win_rate": Decimal("0.45")})
+    assert derive_verdict(losing, health)[0] == "fix", "an interval wholly below 0.5 is a fault"
 
 
 def test_a_value_exactly_halfway_must_be_stated_with_one_more_decimal() -> None:

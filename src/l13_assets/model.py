@@ -83,6 +83,12 @@ def _above_zero(name: str) -> Callable[[Decimal], Decimal]:
 _positive = _above_zero("β")
 
 
+def _not_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError(f"{value} is below 0, expected a band that starts at 0 or above")
+    return value
+
+
 def _inside_unit_interval(value: Decimal) -> Decimal:
     if not 0 < value < 1:
         raise ValueError(f"{value}, expected a confidence level strictly between 0 and 1")
@@ -267,25 +273,30 @@ class Example(Strict):
 
 
 class BetaRow(Strict):
-    """One row of the cheatsheet's β table: a range of β and what it does to the example."""
+    """One band of β in units of the example's reward gap ΔR: at_least <= β/ΔR < below (no upper end when
+    ``below`` is left out), with the worked example solved at one β inside it."""
 
     id: Id = Field(description=_ID)
-    range: Text = Field(description="The range of β the row describes, as printed.")
-    at: Beta = Field(description="The β the row's numbers are computed at.")
-    behaviour: Text = Field(description="How the policy behaves in this range.")
-    risk: Text = Field(description="What can go wrong in this range.")
-    use_when: Text = Field(description="When to choose a β in this range.")
+    at_least: Annotated[Number, AfterValidator(_not_negative)] = Field(description=(
+        "The band's lower end, in units of the example's reward gap ΔR (β/ΔR at least this)."))
+    below: Number | None = Field(default=None, description=(
+        "The band's upper end in units of ΔR (β/ΔR below this); left out for the last band."))
+    at: Beta = Field(description="The β the row's example numbers are computed at (inside the band).")
+    behaviour: Text = Field(description="How the policy behaves in this band.")
+    risk: Text = Field(description="What can go wrong in this band.")
     pi_star: Vector = Field(description="π* of the table's example at β = at (checked).")
     kl: Number = Field(description="KL(π*‖π_SFT) at β = at, in nats (checked).")
     expected_reward: Number = Field(description="E[R] under π* at β = at (checked).")
 
 
 class BetaTable(Strict):
-    """The cheatsheet's table of β ranges."""
+    """The cheatsheet's table of β bands, relative to the reward scale."""
 
     example: Id = Field(description="The id of the example whose π_SFT and rewards the rows use.")
-    note: Text = Field(description="A note printed under the table.")
-    rows: tuple[BetaRow, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="The rows, smallest β first.")
+    note: Text = Field(description="The caveat printed with the table: β is in units of reward.")
+    practice: Text = Field(description="What published runs use, with their sources below.")
+    rows: tuple[BetaRow, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="The bands, smallest β first.")
+    sources: Refs = Field(default=(), description=_SOURCES)
 
 
 class Variant(Strict):
@@ -300,24 +311,27 @@ class Variant(Strict):
     sources: Refs = Field(description=_SOURCES)
 
 
-Symptom = Literal["over-refusal", "length-hacking", "sycophancy", "reward-gaming", "over-optimisation", "none"]
+Symptom = Literal["over-refusal", "length-hacking", "sycophancy", "reward-gaming", "over-optimisation",
+                  "weak-reward-model", "none"]
 
 
 class Instrument(Strict):
-    """An instrument that tells whether an RLHF run works, or informs about alignment."""
+    """An instrument: a run instrument settles whether a run works; a detector shows one failure."""
 
     id: Id = Field(description=_ID)
     name: Text = Field(description="The instrument's name.")
     measures: Text = Field(description="What it measures.")
     criterion: Text = Field(description="When its reading is good.")
     evidence: Text = Field(description="What kind of evidence it gives.")
-    settles: Text = Field(description="What its reading settles.")
+    tells: Text = Field(description="What it settles (a run instrument) or detects (a detector), in those words.")
     informs: Text = Field(description="What it informs without settling.")
     catches: tuple[Symptom, ...] = Field(max_length=MAX_ITEMS, description="The symptoms it catches.")
     sources: Refs = Field(description=_SOURCES)
 
 
-Quantity = Literal["win_rate_low", "kl_nats", "rm_accuracy"]
+# win_rate and rm_accuracy are judged on their 95% interval (with n and rm_n); the others are single values.
+Quantity = Literal["win_rate", "kl_nats", "win_rate_change", "lc_win_rate_change", "rm_accuracy",
+                   "rm_gap_to_agreement"]
 
 
 class Rule(Strict):
@@ -338,10 +352,12 @@ class RunHealth(Strict):
 
     question: Text = Field(description="The question the rules answer.")
     confidence_level: Annotated[Probability, AfterValidator(_inside_unit_interval)] = Field(description=(
-        "The two-sided confidence level of the win-rate intervals, strictly between 0 and 1 (0.95)."))
+        "The two-sided confidence level of the intervals, strictly between 0 and 1 (0.95)."))
     confidence_z: Number = Field(description="The normal quantile for that level, 1.96 for 0.95 (checked).")
     rules: tuple[Rule, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="The criteria.")
+    detectors: Text = Field(description="The heading of the instruments no rule names: each detects one failure.")
     open_question: Text = Field(description="What the rules cannot settle.")
+    sources: Refs = Field(default=(), description=_SOURCES)
 
 
 Comparisons = Annotated[int, Field(gt=0, le=MAX_COMPARISONS)]
@@ -366,12 +382,18 @@ class BestOfN(Strict):
 
 
 class Measured(Strict):
-    """The values a finding reports; every rule whose quantity is given applies."""
+    """What a finding reports. Changes are over the last stretch of training, later minus earlier."""
 
     kl_nats: Number | None = Field(default=None, description="KL from the base in nats.")
     win_rate: Probability | None = Field(default=None, description="The win rate against the base.")
     n: Comparisons | None = Field(default=None, description="The comparisons behind the win rate.")
+    win_rate_change: Number | None = Field(default=None, description="The held-out win rate's recent change.")
+    lc_win_rate_change: Number | None = Field(default=None, description=(
+        "The length-controlled win rate's recent change."))
     rm_accuracy: Probability | None = Field(default=None, description="The reward model's held-out accuracy.")
+    rm_n: Comparisons | None = Field(default=None, description="The held-out comparisons behind rm_accuracy.")
+    labeler_agreement: Probability | None = Field(default=None, description=(
+        "How often labelers agree with each other on the same comparisons."))
 
 
 class NoteEntry(Strict):
@@ -392,18 +414,30 @@ class Retired(Strict):
         description="The lesson version that removed them.")
 
 
+Verdict = Literal["working", "fix", "unsettled"]
+
+
 class Finding(NoteEntry):
     """An observation from an RLHF run, with the verdict the rules derive (checked)."""
 
     id: Id = Field(description=_ID)
-    label: Annotated[str, Field(pattern=r"^[a-z]$", max_length=1)] = Field(description=(
-        "One letter (a to e) for the brief's five findings; no card prints it."))
+    label: Annotated[str, Field(pattern=r"^[a-z]$", max_length=1)] | None = Field(default=None, description=(
+        "One letter (a to e) for the brief's five findings, used by the worksheet; no card prints it."))
     finding: Text = Field(description="What was observed.")
     symptom: Symptom = Field(description="The symptom it shows, or none.")
-    instruments: Refs = Field(min_length=1, description="Ids of the instruments that settle it.")
+    instruments: Refs = Field(min_length=1, description="Ids of the instruments that show it.")
+    why: tuple[Text, ...] = Field(max_length=MAX_ITEMS, description=(
+        "For each instrument, in order: why it shows this finding, in a few words."))
     measured: Measured | None = Field(default=None, description="Measured values the rules judge.")
-    verdict: Literal["working", "fix"] = Field(description="working or fix; derived from the rules (checked).")
+    verdict: Verdict = Field(description="working, fix or unsettled; derived from the rules (checked).")
     action: Text = Field(description="What to do about it.")
+
+    @model_validator(mode="after")
+    def _one_reason_per_instrument(self) -> Finding:
+        if len(self.why) != len(self.instruments):
+            raise ValueError(f"why has {len(self.why)} reasons, expected {len(self.instruments)}: one for each "
+                             "instrument, in the same order")
+        return self
 
 
 class Pitfall(Strict):
@@ -412,6 +446,7 @@ class Pitfall(Strict):
     id: Id = Field(description=_ID)
     mistake: Text = Field(description="The mistake.")
     instead: Text = Field(description="What to do instead.")
+    sources: Refs = Field(default=(), description=_SOURCES)
 
 
 FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$", max_length=MAX_ID + 40)]

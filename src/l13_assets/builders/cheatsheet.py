@@ -168,9 +168,13 @@ def _page(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> Sheet:
     band = pdf_blocks.pipeline(kit, g.inner_width)
     band_height = _height(band, g.inner_width)
     band_region = Region("band", MARGIN, g.body_top - band_height, g.inner_width, band_height)
-    columns = _columns(g, g.body_top - band_height - BAND_GAP)
+    # the reference list runs across the foot of the page, under the columns
+    references = pdf_blocks.references(kit, g.inner_width)
+    foot_height = _height(references, g.inner_width)
+    foot_region = Region("foot", MARGIN, g.body_bottom, g.inner_width, foot_height)
+    columns = _columns(g, g.body_top - band_height - BAND_GAP, g.body_bottom + foot_height + BAND_GAP)
     width = min(c.width for c in columns)
-    top = flow(canvas, [band_region], [band])
+    top = flow(canvas, [band_region, foot_region], [band, references])
     body = flow(canvas, columns, [make(kit, width) for make in BLOCKS])
     _column_rules(canvas, columns)
     canvas.showPage()
@@ -179,13 +183,13 @@ def _page(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> Sheet:
                  top.stop if top.overflow else body.stop)
 
 
-def _columns(g: Geometry, top: float) -> list[Region]:
+def _columns(g: Geometry, top: float, bottom: float) -> list[Region]:
     widths = g.column_widths()
     gutter = (g.inner_width - sum(widths)) / (len(widths) - 1)
     regions = []
     x = MARGIN
     for i, width in enumerate(widths, start=1):
-        regions.append(Region(f"column {i}", x, g.body_bottom, width, top - g.body_bottom))
+        regions.append(Region(f"column {i}", x, bottom, width, top - bottom))
         x += width + gutter
     return regions
 

@@ -197,16 +197,9 @@ def _figure(lesson: Lesson, card: Flashcard, env: Environment, media: dict[str, 
 
 
 def _citation(reference: Reference) -> dict[str, object]:
-    authors = [a.strip() for a in reference.authors.split(",")]
-    named = [a for a in authors if a and not a.startswith("et al")]
-    surname = named[0].split()[-1]
-    if len(named) == len(authors) and len(named) == 2:
-        cite = f"{surname} and {named[1].split()[-1]} {reference.year}"
-    elif len(named) == 1 and len(authors) == 1:
-        cite = f"{surname} {reference.year}"
-    else:
-        cite = f"{surname} et al. {reference.year}"
-    return {"cite": cite, "title": reference.title, "venue": reference.venue}
+    from ..citations import short_cite
+
+    return {"cite": short_cite(reference), "title": reference.title, "venue": reference.venue}
 
 
 def _drill_notes(drills: list[Drill], env: Environment) -> list[NoteSpec]:
@@ -241,15 +234,24 @@ def _drill_context(drill: Drill) -> dict[str, object]:
 
 
 def _diagnostic_notes(lesson: Lesson, env: Environment) -> list[NoteSpec]:
+    """One note per finding: the finding (no exercise label), the instruments that show it with why, the
+    verdict the run-health rules give, what to do, and the papers behind the instruments."""
+    from markupsafe import Markup
+
     entries = entries_by_id(lesson)
     instruments = {i.id: i for i in lesson.instruments}
+    references = {r.id: r for r in lesson.references}
+    ruled = {rule.instrument for rule in lesson.run_health.rules}
     notes = []
     for finding in lesson.findings:
-        fields = [render(env, "diagnostic_finding.html.j2", finding=finding, text=_markup(finding.finding, entries)),
-                  render(env, "diagnostic_instruments.html.j2", verdict=finding.verdict,
-                         instruments=[_instrument(instruments[i], entries) for i in finding.instruments]),
+        shown = [{"name": _markup(instruments[i].name, entries), "settles": i in ruled, "why": _markup(why, entries)}
+                 for i, why in zip(finding.instruments, finding.why, strict=True)]
+        cited = dict.fromkeys(r for i in finding.instruments for r in instruments[i].sources)
+        sources = render(env, "sources.html.j2", references=[_citation(references[r]) for r in cited])
+        fields = [render(env, "diagnostic_finding.html.j2", text=_markup(finding.finding, entries)),
+                  render(env, "diagnostic_instruments.html.j2", instruments=shown),
                   render(env, "diagnostic_verdict.html.j2", verdict=finding.verdict,
-                         action=_markup(finding.action, entries))]
+                         action=_markup(finding.action, entries), sources=Markup(sources))]
         notes.append(_note(finding.id, "diagnostic", DIAGNOSTICS, fields, _finding_tags(finding)))
     return notes
 
@@ -257,10 +259,6 @@ def _diagnostic_notes(lesson: Lesson, env: Environment) -> list[NoteSpec]:
 def _finding_tags(finding: Finding) -> list[str]:
     symptom = "working-run" if finding.symptom == "none" else finding.symptom
     return [f"{TAG}::diagnostic", f"{TAG}::diagnostic::{symptom}", f"{TAG}::verdict::{finding.verdict}"]
-
-
-def _instrument(instrument: Any, entries: dict[str, Any]) -> dict[str, object]:
-    return {"name": _markup(instrument.name, entries), "measures": _markup(instrument.measures, entries)}
 
 
 def _markup(text: str, entries: dict[str, Any]) -> object:
@@ -274,4 +272,15 @@ def _description(lesson: Lesson, env: Environment, notes: list[NoteSpec]) -> str
     meta = lesson.meta
     return render(env, "deck_description.html.j2", title=meta.title, lesson=meta.lesson, course=meta.course,
                   version=meta.version, changes=meta.changes, concepts=count(CONCEPTS), drills=count(DRILLS),
-                  diagnostics=count(DIAGNOSTICS), retired=lesson.retired)
+                  diagnostics=count(DIAGNOSTICS), retired=lesson.retired,
+                  references=_deck_references(lesson))
+
+
+def _deck_references(lesson: Lesson) -> list[dict[str, object]]:
+    """Every reference a card cites, in order of first citation, for the deck's description."""
+    from ..citations import deck_sources, numbering, short_cites
+
+    names = short_cites(lesson.references)
+    by_id = {r.id: r for r in lesson.references}
+    return [{"cite": names[ref], "title": by_id[ref].title, "venue": by_id[ref].venue}
+            for ref in numbering(deck_sources(lesson))]

@@ -13,9 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .. import citations
 from ..errors import Problem, UserError
 from ..lesson_text import format_number, format_value, to_markup
 from ..model import Example, Lesson
+from ..verify.beta_bands import band_text
 from .pdf_fonts import SANS
 from .pdf_layout import COLOURS, TABLE_SIZE, Block, Styles, heading, paragraph, scripts, table
 from .pdf_math import FormulaTooWide, Typesetter, formula_flowable
@@ -70,6 +72,12 @@ class Kit:
         return self.markup(f"<b>{to_markup(name, self.entries)}</b>  {to_markup(text, self.entries)}")
 
 
+def cite(kit: Kit, refs: tuple[str, ...]) -> str:
+    """' [3, 7]': the numbers of ``refs`` in the sheet's reference list (empty for no refs)."""
+    numbers = citations.numbering(citations.sheet_sources(kit.lesson))
+    return f" [{', '.join(str(n) for n in sorted(numbers[r] for r in refs))}]" if refs else ""
+
+
 def _spacer(height: float) -> Any:
     from reportlab.platypus import Spacer
 
@@ -85,11 +93,12 @@ def pipeline(kit: Kit, width: float) -> Block:
     rows = [
         header,
         [kit.cell("Data", bold=True)] + [kit.cell(s.data) for s in stages],
-        [kit.cell("What is trained", bold=True)] + [kit.cell(s.trains) for s in stages],
+        [kit.cell("Trains", bold=True)] + [kit.cell(s.trains) for s in stages],
         [kit.cell("Loss", bold=True)] + [kit.cell(s.loss) for s in stages],
     ]
+    cited = tuple(dict.fromkeys(r for s in stages for r in s.sources))
     return Block("pipeline", [
-        heading("The three stages of RLHF (InstructGPT)", colour),
+        heading("The three stages of RLHF (InstructGPT)" + cite(kit, cited), colour),
         table(rows, [label_width] + [stage_width] * len(stages), tint),
     ])
 
@@ -97,8 +106,8 @@ def pipeline(kit: Kit, width: float) -> Block:
 def objective(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["objective"]
     o = kit.lesson.objective
-    flowables: list[Any] = [heading("The objective", colour), kit.formula(o.formula, width, "objective.formula"),
-                            _spacer(2)]
+    flowables: list[Any] = [heading("The objective" + cite(kit, o.sources), colour),
+                            kit.formula(o.formula, width, "objective.formula"), _spacer(2)]
     flowables += [kit.label(t.name, t.meaning) for t in o.terms]
     return Block("objective", flowables)
 
@@ -107,7 +116,7 @@ def optimum(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["optimum"]
     p = kit.lesson.optimal_policy
     return Block("optimal_policy", [
-        heading("The closed-form optimal policy", colour),
+        heading("The closed-form optimal policy" + cite(kit, p.sources), colour),
         kit.formula(p.formula, width, "optimal_policy.formula"),
         _spacer(2),
         kit.formula(p.partition, width, "optimal_policy.partition"),
@@ -120,10 +129,11 @@ def bradley_terry(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["bradley-terry"]
     b = kit.lesson.bradley_terry
     return Block("bradley_terry", [
-        heading("The Bradley-Terry preference model", colour),
+        heading("The Bradley-Terry preference model" + cite(kit, b.sources), colour),
         kit.formula(b.formula, width, "bradley_terry.formula"),
         _spacer(2),
-        kit.markup(f"Only reward differences matter. A gap of one nat gives P = {format_number(b.gap_one_nat)}."),
+        kit.markup("Only r<sub>w</sub> − r<sub>l</sub> matters (r<sub>w</sub> = r(x, y<sub>w</sub>)); a one-nat gap "
+                   f"gives P = {format_number(b.gap_one_nat)}."),
     ])
 
 
@@ -175,26 +185,28 @@ def figure(kit: Kit, width: float) -> Block:
 def beta_table(kit: Kit, width: float) -> Block:
     colour, tint = COLOURS["beta"]
     bt = kit.lesson.beta_table
-    head = [kit.markup(t, kit.styles.head) for t in ("β", "behaviour and risk", "use when")]
+    head = [kit.markup(t, kit.styles.head) for t in ("band; the example", "behaviour and risk")]
     rows = [head]
     for r in bt.rows:
-        solved = (f"<b>{to_markup(r.range, kit.entries)}</b><br/>at β = {format_number(r.at)}:<br/>"
-                  f"π* = {format_value(r.pi_star)}<br/>KL = {format_number(r.kl)}")
+        solved = (f"<b>{band_text(r)}</b><br/>β = {format_number(r.at)}, KL = {format_number(r.kl)}<br/>"
+                  f"π* = {format_value(r.pi_star)}")
         behaviour = f"{to_markup(r.behaviour, kit.entries)} <i>Risk:</i> {to_markup(r.risk, kit.entries)}"
-        rows.append([kit.markup(solved, kit.styles.cell), kit.markup(behaviour, kit.styles.cell),
-                     kit.cell(r.use_when)])
-    first = 76.0
-    rest = width - first
+        rows.append([kit.markup(solved, kit.styles.cell), kit.markup(behaviour, kit.styles.cell)])
+    first = 0.42 * width
     return Block("beta_table", [
-        heading("Choosing β (the worked example at each β)", colour),
-        table(rows, [first, rest * 0.6, rest * 0.4], tint),
+        heading("Choosing β" + cite(kit, bt.sources), colour),
+        table(rows, [first, width - first], tint),
+        _spacer(2),
+        kit.para(bt.note, kit.styles.note),
+        kit.para(bt.practice, kit.styles.note),
     ])
 
 
 def variants(kit: Kit, width: float) -> Block:
     colour, tint = COLOURS["variants"]
     head = [kit.markup(t, kit.styles.head) for t in ("variant", "what changes")]
-    rows = [head] + [[kit.cell(v.name, bold=True), kit.cell(v.changes)] for v in kit.lesson.variants]
+    rows = [head] + [[kit.cell(v.name + cite(kit, v.sources), bold=True), kit.cell(v.changes)]
+                     for v in kit.lesson.variants]
     first = 64.0
     return Block("variants", [
         heading("Variants", colour),
@@ -203,27 +215,39 @@ def variants(kit: Kit, width: float) -> Block:
 
 
 def instruments(kit: Kit, width: float) -> Block:
+    """Two tables: the instruments a run-health rule names settle the run; the others each detect one failure."""
     colour, tint = COLOURS["instruments"]
     rh = kit.lesson.run_health
-    head = [kit.markup(t, kit.styles.head) for t in ("instrument: criterion", "settles")]
-    rows = [head] + [
-        [kit.markup(f"<b>{to_markup(i.name, kit.entries)}</b>: {to_markup(i.criterion, kit.entries)}",
-                    kit.styles.cell), kit.cell(i.settles)]
-        for i in kit.lesson.instruments
-    ]
+    ruled = {r.instrument for r in rh.rules}
+
+    def rows(first: str, settle: bool) -> list[list[Any]]:
+        return [[kit.markup(first, kit.styles.head)]] + [
+            [kit.markup(f"<b>{to_markup(i.name, kit.entries)}</b>{cite(kit, i.sources)}: "
+                        f"{to_markup(i.criterion, kit.entries)}", kit.styles.cell)]
+            for i in kit.lesson.instruments if (i.id in ruled) == settle]
+
     return Block("instruments", [
         heading(rh.question, colour, kit.at("run_health.question")),
-        table(rows, [width * 0.61, width * 0.39], tint),
+        table(rows("settled by: criterion", True) + rows(to_markup(rh.detectors, kit.entries), False), [width], tint),
         _spacer(2),
-        kit.para(rh.open_question, kit.styles.note),
+        kit.markup(to_markup(rh.open_question, kit.entries) + cite(kit, rh.sources), kit.styles.note),
     ])
 
 
 def pitfalls(kit: Kit, width: float) -> Block:
     colour, _ = COLOURS["pitfalls"]
     items = [
-        paragraph(scripts(f"<b>{to_markup(p.mistake, kit.entries)}</b> {to_markup(p.instead, kit.entries)}",
+        paragraph(scripts(f"<b>{to_markup(p.mistake, kit.entries)}</b> {to_markup(p.instead, kit.entries)}"
+                          f"{cite(kit, p.sources)}",
                           kit.styles.bullet.fontSize), kit.styles.bullet, bullet="•")
         for p in kit.lesson.pitfalls
     ]
     return Block("pitfalls", [heading("Common pitfalls", colour), *items])
+
+
+def references(kit: Kit, width: float) -> Block:
+    """The numbered list the blocks' [n] point at: every reference the sheet cites, in order of first citation."""
+    names = citations.short_cites(kit.lesson.references)
+    numbers = citations.numbering(citations.sheet_sources(kit.lesson))
+    items = "; ".join(f"[{n}] {names[ref]}" for ref, n in numbers.items())
+    return Block("references", [kit.markup(f"<b>References</b>  {items}.", kit.styles.note)])

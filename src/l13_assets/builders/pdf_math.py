@@ -316,7 +316,7 @@ def top_level_pieces(latex: str) -> list[str]:
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ", "lambda": "λ",
     "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω",
-    "Sigma": "Σ", "Pi": "Π", "Delta": "Δ",
+    "varphi": "φ", "varepsilon": "ε", "Sigma": "Σ", "Pi": "Π", "Delta": "Δ",
 }
 _SYMBOLS = {
     "sim": " ∼ ", "mid": " | ", "|": "‖", "succ": " ≻ ", "sum": "Σ", "cdot": "·", "dots": "…", "infty": "∞",

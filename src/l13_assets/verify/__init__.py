@@ -70,12 +70,15 @@ def _symbolic() -> Symbolic:
 
 
 def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
-    from . import drills, identities, numbers, rules, style
+    from . import beta_bands, citations, drills, identities, numbers, rules, style, symbols
 
     lesson = source.lesson
     yield from numbers.number_facts(lesson)
+    yield from beta_bands.run(lesson)
     yield from rules.run(lesson)
+    yield from citations.run(lesson)
     yield from style.run(lesson)
+    yield from symbols.run(lesson)
     yield from drills.check_drills(lesson)
     yield from identities.run(lesson, symbolic())
 

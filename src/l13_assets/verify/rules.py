@@ -5,6 +5,12 @@ gets its verdict derived from them; the stated verdict must match. This is where
 ("KL 5-50 nats" as a criterion, and finding (e) with KL = 2 nats called a working run) are reconciled: the
 rules treat KL as a cost (it must be above 0), not a pass band, so (e) is provably a working run, and a
 source that reintroduced the band as a rule would fail here.
+
+A rate measured on n comparisons (the win rate, the RM's accuracy) is judged on its 95% interval: the rule
+passes when the whole interval is on the right side of the threshold, fails when the whole is on the wrong
+side, and is unsettled when the interval holds the threshold (55% over 200 comparisons: not a fault, not yet
+a gain). Any failed rule makes the verdict "fix"; otherwise an unsettled or an unmeasured required rule
+makes it "unsettled"; otherwise the run is "working".
 """
 
 from __future__ import annotations
@@ -24,53 +30,66 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {">": operator.gt, ">=": operator.
                                                 "<=": operator.le}
 
 
-def quantities(measured: Measured, health: RunHealth, ops: rm.Ops) -> dict[str, Any]:
-    """The rule quantities a finding's measurements determine, computed with the ``ops`` backend."""
-    out: dict[str, Any] = {}
-    if measured.kl_nats is not None:
-        out["kl_nats"] = ops.number(measured.kl_nats)
-    if measured.rm_accuracy is not None:
-        out["rm_accuracy"] = ops.number(measured.rm_accuracy)
+def quantities(measured: Measured, health: RunHealth, ops: rm.Ops) -> dict[str, tuple[Any, ...]]:
+    """The rule quantities a finding's measurements determine, computed with the ``ops`` backend: one value,
+    or the two ends of a rate's 95% interval."""
+    out: dict[str, tuple[Any, ...]] = {}
+    z = ops.number(health.confidence_z)
+    for name in ("kl_nats", "win_rate_change", "lc_win_rate_change"):
+        value = getattr(measured, name)
+        if value is not None:
+            out[name] = (ops.number(value),)
     if measured.win_rate is not None and measured.n is not None:
-        low, _ = rm.win_rate_interval(ops.number(measured.win_rate), ops.number(measured.n),
-                                      ops.number(health.confidence_z), ops)
-        out["win_rate_low"] = low
+        out["win_rate"] = tuple(rm.win_rate_interval(ops.number(measured.win_rate), ops.number(measured.n), z, ops))
+    if measured.rm_accuracy is not None and measured.rm_n is not None:
+        out["rm_accuracy"] = tuple(rm.win_rate_interval(ops.number(measured.rm_accuracy), ops.number(measured.rm_n),
+                                                        z, ops))
+    if measured.rm_accuracy is not None and measured.labeler_agreement is not None:
+        out["rm_gap_to_agreement"] = (ops.number(measured.labeler_agreement) - ops.number(measured.rm_accuracy),)
     return out
 
 
 def derive_verdict(measured: Measured, health: RunHealth) -> tuple[str, list[str], set[str]]:
-    """('working' | 'fix' | 'undecided', reasons, instruments used) under the run-health rules."""
+    """('working' | 'fix' | 'unsettled', reasons, instruments used) under the run-health rules."""
     values = quantities(measured, health, interval_ops())
     reasons: list[str] = []
     used: set[str] = set()
-    verdict = "working"
+    failed = unsettled = False
     for rule in health.rules:
         if rule.quantity not in values:
             if rule.required:
-                verdict = "undecided" if verdict == "working" else verdict
+                unsettled = True
                 reasons.append(f"{rule.id}: {rule.quantity} not measured")
             continue
         used.add(rule.instrument)
-        value = values[rule.quantity]
-        passed = _passes(rule, value, measured, health)
-        low, high = ends(value)
-        shown = f"{float((low + high) / 2):.4g}"
-        reasons.append(f"{rule.id}: {rule.quantity} = {shown} {rule.op} {rule.value} is {passed}")
-        if not passed:
-            verdict = "fix"
+        outcomes = [_passes(rule, end, value, measured, health) for end, value in enumerate(values[rule.quantity])]
+        outcome = "True" if all(outcomes) else "False" if not any(outcomes) else "unsettled"
+        failed |= outcome == "False"
+        unsettled |= outcome == "unsettled"
+        reasons.append(f"{rule.id}: {rule.quantity} = {_shown(values[rule.quantity])} {rule.op} {rule.value} "
+                       f"is {outcome}")
+    verdict = "fix" if failed else "unsettled" if unsettled else "working"
     return verdict, reasons, used
 
 
-def _passes(rule: Rule, value: Any, measured: Measured, health: RunHealth) -> bool:
-    """The rule's comparison, decided on the value's interval; one the interval cannot decide (a
-    measurement equal to the threshold, say) is recomputed and compared exactly with sympy."""
+def _shown(value: tuple[Any, ...]) -> str:
+    mids = []
+    for v in value:
+        low, high = ends(v)
+        mids.append(f"{float((low + high) / 2):.4g}")
+    return mids[0] if len(mids) == 1 else f"({', '.join(mids)})"
+
+
+def _passes(rule: Rule, end: int, value: Any, measured: Measured, health: RunHealth) -> bool:
+    """The rule's comparison on one value (or one end of an interval), decided on its enclosure; one the
+    enclosure cannot decide (a measurement equal to the threshold, say) is recomputed exactly with sympy."""
     low, high = ends(value)
     threshold = Fraction(str(rule.value))
     compare = _OPS[rule.op]
     if compare(low, threshold) == compare(high, threshold):
         return bool(compare(low, threshold))
     exact = rm.exact()
-    difference = quantities(measured, health, exact)[rule.quantity] - exact.number(rule.value)
+    difference = quantities(measured, health, exact)[rule.quantity][end] - exact.number(rule.value)
     return bool(compare(difference, 0))
 
 
@@ -81,36 +100,37 @@ def finding_facts(lesson: Lesson) -> Iterator[Fact]:
             catches.setdefault(symptom, set()).add(instrument.id)
     for i, finding in enumerate(lesson.findings):
         path: Path = ("findings", i)
-        yield _verdict_fact(finding, path, lesson.run_health)
-        if finding.symptom != "none":
-            expected = catches.get(finding.symptom, set())
-            named = set(finding.instruments)
-            ok = named == expected
-            yield Fact("rule", (*path, "instruments"), ", ".join(sorted(named)), ", ".join(sorted(expected)), ok,
-                       "" if ok else f"names {sorted(named)}, expected {sorted(expected)}: the instruments "
-                       f"that catch {finding.symptom}")
+        verdict_fact, used = _verdict_fact(finding, path, lesson.run_health)
+        yield verdict_fact
+        yield _instruments_fact(finding, path, catches.get(finding.symptom, set()), used)
 
 
-def _verdict_fact(finding: Finding, path: Path, health: RunHealth) -> Fact:
+def _instruments_fact(finding: Finding, path: Path, showing: set[str], used: set[str]) -> Fact:
+    """A finding names the instruments that show its symptom and those its verdict rests on, no others."""
+    expected = used | (showing if finding.symptom != "none" else set())
+    named = set(finding.instruments)
+    ok = named == expected
+    why = []
+    if finding.symptom != "none":
+        why.append(f"the instruments that catch {finding.symptom}")
+    if used:
+        why.append("those its verdict rests on")
+    detail = "" if ok else f"names {sorted(named)}, expected {sorted(expected)}: {' and '.join(why)}"
+    return Fact("rule", (*path, "instruments"), ", ".join(sorted(named)), ", ".join(sorted(expected)), ok, detail)
+
+
+def _verdict_fact(finding: Finding, path: Path, health: RunHealth) -> tuple[Fact, set[str]]:
     if finding.measured is None:
         ok = finding.verdict == "fix"
         return Fact("rule", (*path, "verdict"), finding.verdict, "fix (a symptom, nothing measured)", ok,
-                    "" if ok else "a finding without measurements cannot be shown to be a working run; "
-                    "expected measured values the run-health rules can judge")
+                    "" if ok else "a finding without measurements is a symptom to fix; expected verdict fix, or "
+                    "measured values the run-health rules can judge"), set()
     verdict, reasons, used = derive_verdict(finding.measured, health)
-    ok = verdict == finding.verdict and (finding.symptom != "none" or set(finding.instruments) == used)
-    detail = ""
-    if verdict != finding.verdict:
-        detail = (f"states {finding.verdict}, expected {verdict}: the run-health rules give it "
-                  f"({'; '.join(reasons)})")
-    elif not ok:
-        detail = (f"names instruments {sorted(finding.instruments)}, expected {sorted(used)}: the verdict rests "
-                  "on those")
-    return Fact("rule", (*path, "verdict"), finding.verdict, f"{verdict} ({'; '.join(reasons)})", ok, detail)
+    ok = verdict == finding.verdict
+    detail = "" if ok else (f"states {finding.verdict}, expected {verdict}: the run-health rules give it "
+                            f"({'; '.join(reasons)})")
+    return Fact("rule", (*path, "verdict"), finding.verdict, f"{verdict} ({'; '.join(reasons)})", ok, detail), used
 
 
 def run(lesson: Lesson) -> Iterator[Fact]:
     yield from finding_facts(lesson)
-
-
-
