@@ -308,13 +308,48 @@ class Pitfall(Strict):
 FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$")]  # entry-id.field
 
 
-class Flashcard(Strict):
-    id: Id
+# A concept note gives up to this many atomic cards; each one is a card template of the note type, so raising
+# it changes the note type (a new note type id). Ten leaves room to add cards to a note without that.
+MAX_CARDS_PER_NOTE = 10
+MAX_ANSWER_WORDS = 20  # one fact per card: an answer longer than this is two cards (checked in verify.cards)
+
+
+class AtomicCard(Strict):
+    """One question and its short answer: one card of a concept note."""
+
+    # The card's place in its note (its card template). Anki keeps a card's reviews by note and place, so a
+    # slot is never renumbered or reused for another question; a new question takes a free slot.
+    slot: Annotated[int, Field(ge=1, le=MAX_CARDS_PER_NOTE)]
     front: Text
     back: Text
-    figure: Id | None = None
     formulas: tuple[FormulaRef, ...] = ()  # LaTeX fields shown in display math under the answer, in order
+    with_figure: bool = False  # show the note's figure under this card's answer
     sources: Refs = Field(min_length=1)
+
+
+class Flashcard(Strict):
+    """A concept note: one topic, several atomic cards (the brief's five keep their ids)."""
+
+    id: Id
+    topic: Text
+    figure: Id | None = None
+    cards: tuple[AtomicCard, ...] = Field(min_length=1, max_length=MAX_CARDS_PER_NOTE)
+
+    @model_validator(mode="after")
+    def _slots_and_figure(self) -> Flashcard:
+        slots = [card.slot for card in self.cards]
+        repeated = sorted({s for s in slots if slots.count(s) > 1})
+        if repeated:
+            raise ValueError(f"slot {', '.join(map(str, repeated))} is used twice, expected each card its own slot "
+                             "(a slot is a card's identity: give a new question a free one)")
+        showing = [card.slot for card in self.cards if card.with_figure]
+        if self.figure is None and showing:
+            raise ValueError(f"card slot {showing[0]} has with_figure but the note has no figure, expected a "
+                             "figure: line on the note or no with_figure")
+        if self.figure is not None and not showing:
+            raise ValueError(f"the note has figure {self.figure} but no card shows it, expected with_figure: true "
+                             "on at least one card")
+        return self
 
 
 class Grid(Strict):

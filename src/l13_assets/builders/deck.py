@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..drills import Drill, generate
 from ..errors import UserError
 from ..lesson_text import MINUS, entries_by_id, expand, to_markup
-from ..model import Finding, Flashcard, Lesson, Reference
+from ..model import MAX_CARDS_PER_NOTE, AtomicCard, Finding, Flashcard, Lesson, Reference
 from ..resources import notes_history_path, templates_dir
 from . import Context, Output
 from .deck_history import NoteTypeState, digest, read, stamp
@@ -52,8 +52,14 @@ class NoteType:
     template: str  # base name of templates/notetypes/<template>_front.html and _back.html
 
 
+# A concept note holds up to MAX_CARDS_PER_NOTE atomic cards: card template k shows the fields "Front k",
+# "Back k" and "Source k" and is generated only when "Front k" is filled. Release 1 had one card per note
+# under "L13 RLHF concept" (id 1606180261, fields Front, Back, Figure, Source); the new fields need a new id.
+CONCEPT_FIELDS = ("Topic", *(f"{side} {k}" for k in range(1, MAX_CARDS_PER_NOTE + 1)
+                             for side in ("Front", "Back", "Source")))
+
 NOTE_TYPES = {
-    "concept": NoteType(1606180261, "L13 RLHF concept", ("Front", "Back", "Figure", "Source"), "concept"),
+    "concept": NoteType(1729053714, "L13 RLHF concept cards", CONCEPT_FIELDS, "concept_card"),
     "drill": NoteType(1780427553, "L13 RLHF drill", ("Question", "Format", "Answer", "Solution", "Data"), "drill"),
     "diagnostic": NoteType(1431871029, "L13 RLHF diagnostic", ("Finding", "Instruments", "Verdict"), "diagnostic"),
 }
@@ -132,16 +138,24 @@ def note_types() -> tuple[dict[int, Any], dict[int, NoteTypeState]]:
     models: dict[int, Any] = {}
     states: dict[int, NoteTypeState] = {}
     for note_type in NOTE_TYPES.values():
-        front = (folder / "notetypes" / f"{note_type.template}_front.html").read_text(encoding="utf-8")
-        back = (folder / "notetypes" / f"{note_type.template}_back.html").read_text(encoding="utf-8")
-        template = {"name": "Card 1", "qfmt": front, "afmt": back}
+        templates = _card_templates(folder, note_type)
         models[note_type.id] = genanki.Model(note_type.id, note_type.name,
                                              fields=[{"name": f} for f in note_type.fields],
-                                             templates=[template], css=css)
-        fields = digest({"fields": note_type.fields, "templates": [template["name"]]})
-        layout = digest({"fields": note_type.fields, "templates": [[front, back]]})
+                                             templates=templates, css=css)
+        fields = digest({"fields": note_type.fields, "templates": [t["name"] for t in templates]})
+        layout = digest({"fields": note_type.fields, "templates": [[t["qfmt"], t["afmt"]] for t in templates]})
         states[note_type.id] = NoteTypeState(note_type.name, fields, layout, digest([layout, css]))
     return models, states
+
+
+def _card_templates(folder: Any, note_type: NoteType) -> list[dict[str, str]]:
+    """The note type's card templates: one per slot for concept cards (``@`` in the files is the slot)."""
+    front = (folder / "notetypes" / f"{note_type.template}_front.html").read_text(encoding="utf-8")
+    back = (folder / "notetypes" / f"{note_type.template}_back.html").read_text(encoding="utf-8")
+    if note_type.fields != CONCEPT_FIELDS:
+        return [{"name": "Card 1", "qfmt": front, "afmt": back}]
+    return [{"name": f"Card {k}", "qfmt": front.replace("@", str(k)), "afmt": back.replace("@", str(k))}
+            for k in range(1, MAX_CARDS_PER_NOTE + 1)]
 
 
 # ---- notes ---------------------------------------------------------------------------------------------
@@ -159,21 +173,31 @@ def _note(stable_id: str, kind: str, deck: int, fields: list[str], tags: list[st
 
 
 def _concept_notes(lesson: Lesson, env: Environment, media: dict[str, bytes]) -> list[NoteSpec]:
-    from markupsafe import Markup
-
     entries = entries_by_id(lesson)
     references = {r.id: r for r in lesson.references}
     notes = []
-    for card in lesson.flashcards:
-        # The card's display formulas, named in the source as entry-id.field (the loader checked each).
-        formulas = [str(getattr(entries[entry_id], name))
-                    for entry_id, name in (reference.split(".") for reference in card.formulas)]
-        back = render(env, "concept_back.html.j2", back=Markup(to_markup(card.back, entries)), formulas=formulas)
-        sources = render(env, "sources.html.j2", references=[_citation(references[r]) for r in card.sources])
-        fields = [to_markup(card.front, entries), back, _figure(lesson, card, env, media), sources]
-        notes.append(_note(card.id, "concept", CONCEPTS, fields,
-                           [f"{TAG}::concept", f"{TAG}::concept::{card.id.removeprefix('card-')}"]))
+    for note in lesson.flashcards:
+        figure = _figure(lesson, note, env, media)
+        fields = dict.fromkeys(CONCEPT_FIELDS, "")
+        fields["Topic"] = to_markup(note.topic, entries)
+        for card in note.cards:
+            fields[f"Front {card.slot}"] = to_markup(card.front, entries)
+            fields[f"Back {card.slot}"] = _concept_back(card, entries, figure if card.with_figure else "", env)
+            fields[f"Source {card.slot}"] = render(env, "sources.html.j2",
+                                                   references=[_citation(references[r]) for r in card.sources])
+        notes.append(_note(note.id, "concept", CONCEPTS, list(fields.values()),
+                           [f"{TAG}::concept", f"{TAG}::concept::{note.id.removeprefix('card-')}"]))
     return notes
+
+
+def _concept_back(card: AtomicCard, entries: dict[str, Any], figure: str, env: Environment) -> str:
+    from markupsafe import Markup
+
+    # The card's display formulas, named in the source as entry-id.field (the loader checked each).
+    formulas = [str(getattr(entries[entry_id], name))
+                for entry_id, name in (reference.split(".") for reference in card.formulas)]
+    return render(env, "concept_card_back.html.j2", back=Markup(to_markup(card.back, entries)), formulas=formulas,
+                  figure=Markup(figure))
 
 
 def _figure(lesson: Lesson, card: Flashcard, env: Environment, media: dict[str, bytes]) -> str:
@@ -267,5 +291,6 @@ def _description(lesson: Lesson, env: Environment, notes: list[NoteSpec]) -> str
     count: Callable[[int], int] = lambda deck: sum(n.deck == deck for n in notes)  # noqa: E731
     meta = lesson.meta
     return render(env, "deck_description.html.j2", title=meta.title, lesson=meta.lesson, course=meta.course,
-                  version=meta.version, changes=meta.changes, concepts=count(CONCEPTS), drills=count(DRILLS),
+                  version=meta.version, changes=meta.changes, drills=count(DRILLS),
+                  concepts=sum(len(note.cards) for note in lesson.flashcards),
                   diagnostics=count(DIAGNOSTICS))

@@ -60,12 +60,13 @@ def _symbolic() -> Symbolic:
 
 
 def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
-    from . import drills, identities, numbers, rules, style
+    from . import cards, drills, identities, numbers, rules, style
 
     lesson = source.lesson
     yield from numbers.number_facts(lesson)
     yield from rules.run(lesson)
     yield from style.run(lesson)
+    yield from cards.run(lesson)
     yield from drills.check_drills(lesson)
     yield from identities.run(lesson, symbolic())
 
