@@ -409,15 +409,59 @@ class IntervalDrills(Strict):
     n: Annotated[tuple[Annotated[int, Field(gt=0)], ...], Field(min_length=1)]
 
 
+class ValueDrills(PolicyDrills):
+    """Drills on one prompt's optimum (its value β·log Z, or E[R] under π*), for two or three responses."""
+
+    responses: Literal[2, 3]
+
+
+class PracticeDrills(Strict):
+    """The lesson's own problem (an entry of ``examples``), one quantity per drill."""
+
+    count: Count
+    decimals: Decimals
+    example: Id
+
+
+class DirectionDrills(Strict):
+    """KL(π‖π_SFT) for a tuned policy π, against the other direction."""
+
+    count: Count
+    decimals: Decimals
+    probability: Grid
+    responses: Literal[2, 3]
+
+
+class RmLossDrills(Strict):
+    """The reward model's loss on one labeler ranking of K responses."""
+
+    count: Count
+    decimals: Decimals
+    reward: Annotated[tuple[DrillReward, ...], Field(min_length=2)]
+    responses: Annotated[tuple[Annotated[int, Field(ge=2, le=4)], ...], Field(min_length=1)]
+
+
+# Draws the generator rejects and the check refuses (see drill_rules): an answer the question states, a
+# reward vector that is constant (zero among them), an answer β does not change, two KL directions that agree.
+DrillRule = Literal["answer-is-an-input", "constant-reward", "answer-ignores-beta", "kl-directions-agree"]
+
+
 class DrillSpec(Strict):
     seed: int
+    reject: Annotated[tuple[DrillRule, ...], Field(min_length=1)]
     optimal_policy_two: PolicyDrills
     optimal_policy_three: PolicyDrills
+    practice_problem: PracticeDrills
+    max_value: ValueDrills
+    expected_reward: ValueDrills
     beta_limits: LimitDrills
     kl: PolicyDrills
+    kl_direction: DirectionDrills
     bradley_terry: PairDrills
+    rm_loss: RmLossDrills
     dpo_reward: DpoDrills
     win_rate_interval: IntervalDrills
+    win_rate_gain: IntervalDrills
 
 
 # The drawings the figures builder knows; the source gives each one's title and alt text.

@@ -64,14 +64,21 @@ NOTE_TYPES = {
     "diagnostic": NoteType(1431871029, "L13 RLHF diagnostic", ("Finding", "Instruments", "Verdict"), "diagnostic"),
 }
 
-NEGATIVE_KINDS = frozenset({"dpo_reward"})  # kinds whose answer can be negative
+NEGATIVE_KINDS = frozenset({"dpo_reward", "expected_reward", "max_value"})  # kinds whose answer can be negative
+# What a learner needs a calculator for, by kind (β-limit shares are fractions and need none).
+CALCULATOR = {"optimal_policy_two": "powers of e", "optimal_policy_three": "powers of e",
+              "practice_problem": "powers of e and logarithms", "max_value": "powers of e and a logarithm",
+              "expected_reward": "powers of e", "kl": "powers of e and logarithms", "kl_direction": "logarithms",
+              "bradley_terry": "a power of e", "rm_loss": "powers of e and logarithms", "dpo_reward": "a logarithm",
+              "win_rate_interval": "a square root", "win_rate_gain": "a square root"}
+POLICY_KINDS = ("optimal_policy_two", "optimal_policy_three", "practice_problem", "max_value", "expected_reward", "kl")
 
 
 def build(ctx: Context) -> list[Output]:
     lesson = ctx.source.lesson
     env = environment()
     media: dict[str, bytes] = {}
-    notes = [*_concept_notes(lesson, env, media), *_drill_notes(generate(lesson), env),
+    notes = [*_concept_notes(lesson, env, media), *_drill_notes(generate(lesson), env, lesson),
              *_diagnostic_notes(lesson, env)]
     notes = [replace(note, due=due) for due, note in enumerate(notes, start=1)]  # new cards in lesson order
     models, states = note_types()
@@ -227,10 +234,11 @@ def _citation(reference: Reference) -> dict[str, object]:
     return {"cite": cite, "title": reference.title, "venue": reference.venue}
 
 
-def _drill_notes(drills: list[Drill], env: Environment) -> list[NoteSpec]:
+def _drill_notes(drills: list[Drill], env: Environment, lesson: Lesson) -> list[NoteSpec]:
     notes = []
+    confidence = percent(str(lesson.run_health.confidence_level))
     for drill in drills:
-        extra = _drill_context(drill)
+        extra = {**_drill_context(drill), "confidence": confidence, "POLICY_KINDS": POLICY_KINDS}
         answer_format = drill.answer_format
         if drill.kind in NEGATIVE_KINDS:
             answer_format += " (type a negative answer with the minus key of your keyboard)"
@@ -243,18 +251,29 @@ def _drill_notes(drills: list[Drill], env: Environment) -> list[NoteSpec]:
 
 
 def _drill_context(drill: Drill) -> dict[str, object]:
-    """What a solution says in words, decided from the exact inputs (no arithmetic in templates)."""
+    """What a question or solution says in words, decided from the exact inputs (no arithmetic in templates)."""
     inputs = drill.inputs
-    extra: dict[str, object] = {"top": None, "raised": None, "complement": None}
+    extra: dict[str, object] = {"top": None, "raised": None, "complement": None, "gap": None, "pairs": None,
+                                "quantity": inputs.get("quantity", drill.kind),
+                                "calculator": CALCULATOR.get(drill.kind)}
     if drill.kind == "beta_limits":
         rewards = [Decimal(r) for r in inputs["reward"]]
         top = max(rewards)
-        extra["top"] = {"reward": inputs["reward"][rewards.index(top)],
-                        "responses": [k + 1 for k, r in enumerate(rewards) if r == top]}
+        on_top = [k for k, r in enumerate(rewards) if r == top]
+        mass = sum((Decimal(inputs["pi_sft"][k]) for k in on_top), Decimal(0))
+        extra["top"] = {"reward": inputs["reward"][rewards.index(top)], "responses": [k + 1 for k in on_top],
+                        "mass": format(mass.normalize(), "f")}
+        extra["calculator"] = "a logarithm" if inputs["quantity"] == "kl" else None
     elif drill.kind == "dpo_reward":
         extra["raised"] = Decimal(inputs["pi"]) > Decimal(inputs["pi_ref"])
-    elif drill.kind == "win_rate_interval":
+    elif drill.kind in ("win_rate_interval", "win_rate_gain"):
         extra["complement"] = format((1 - Decimal(inputs["win_rate"])).normalize(), "f")
+    elif drill.kind == "bradley_terry":
+        first, second = (Decimal(r) for r in inputs["reward"])
+        extra["gap"] = format((first - second).normalize(), "f")
+    elif drill.kind == "rm_loss":
+        reward = inputs["reward"]
+        extra["pairs"] = [(f"y_{i + 1}", f"y_{j + 1}") for i in range(len(reward)) for j in range(i + 1, len(reward))]
     return extra
 
 
