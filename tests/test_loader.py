@@ -41,7 +41,7 @@ def test_real_source_loads() -> None:
     source = load(SOURCE)
     lesson = source.lesson
     assert [e.id for e in lesson.examples] == ["worked-example", "practice-problem"]
-    assert len(lesson.flashcards) == 5
+    assert len(lesson.flashcards) >= 5  # the brief's five concept notes, and more
     assert [f.label for f in lesson.findings] == ["a", "b", "c", "d", "e"]
     assert str(lesson.examples[0].weights[1]) == "0.4000", "stated precision is kept"
 
