@@ -133,3 +133,15 @@ def test_a_slot_used_twice_is_a_located_schema_error(tmp_path: Path) -> None:
         load(source)
     [problem] = caught.value.problems
     assert "flashcards[0]" in str(problem) and "slot 1 is used twice" in str(problem)
+
+
+def test_drills_that_need_a_calculator_say_so_and_what_for(imported: Any) -> None:
+    # A β-limit share is a fraction of π_SFT; every other drill takes a power of e, a logarithm or a root.
+    for nid in imported.find_notes("tag:l13-rlhf::drill"):
+        note = imported.get_note(nid)
+        question = visible_text(note["Question"])
+        fraction = "tend to" in question and "in nats" not in question
+        says = re.search(r"A calculator is needed \((.+?)\)\.", question)
+        assert (says is None) == fraction, question[:120]
+        if says:
+            assert re.search(r"power|logarithm|square root", says.group(1))

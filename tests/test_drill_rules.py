@@ -154,3 +154,13 @@ def test_each_rule_fails_the_check_on_a_degenerate_drill(rule: str, kind: str, i
     index = list(lesson.drills.reject).index(rule)
     assert any(f.kind == "drill-rule" and f.path == ("drills", "reject", index) and bad.id in f.detail
                for f in failed), [f.detail for f in failed]
+
+
+@pytest.mark.parametrize("kind", drills.KINDS)
+def test_raising_any_kinds_count_only_adds_drills(kind: str) -> None:
+    lesson = default_lesson()
+    before = {d.id: d for d in drills.generate(lesson)}
+    raised = with_counts(lesson, lesson.drills.seed, {kind: getattr(lesson.drills, kind).count + 2})
+    after = {d.id: d for d in drills.generate(raised)}
+    assert set(after) - set(before) == {drills.drill_id(kind, getattr(lesson.drills, kind).count + n) for n in (1, 2)}
+    assert all(after[i] == d for i, d in before.items())
