@@ -52,6 +52,13 @@ def lesson_order() -> list[str]:
             + [f.id for f in lesson.findings])
 
 
+def card_order() -> list[str]:
+    """The stable id of each card's note, in the order the cards come: a concept note's cards by slot."""
+    lesson = default_lesson()
+    concepts = [note.id for note in lesson.flashcards for _ in note.cards]
+    return concepts + [d.id for d in drills.generate(lesson)] + [f.id for f in lesson.findings]
+
+
 @pytest.fixture(scope="module")
 def v1(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build(copy_source(tmp_path_factory.mktemp("v1")))
@@ -73,14 +80,14 @@ def test_every_note_is_new_one_card_each_in_its_sub_deck(imported: Any) -> None:
     lesson = default_lesson()
     assert len(log.new) == len(lesson.flashcards) + len(drills.generate(lesson)) + len(lesson.findings)
     assert not log.updated and not log.duplicate and not log.conflicting
-    assert col.note_count() == col.card_count() == len(log.new)
+    assert col.note_count() == len(log.new) and col.card_count() == len(card_order())
     names = sorted(d.name for d in col.decks.all_names_and_ids())
     assert names == sorted(["Default", "L13 RLHF", *SUB_DECKS])
     notes = notes_by_stable_id(col, lesson_order())
     for stable_id, note in notes.items():
         expected = ("L13 RLHF::Concepts" if stable_id.startswith("card-")
                     else "L13 RLHF::Drills" if stable_id.startswith("drill-") else "L13 RLHF::Diagnostics")
-        assert [col.decks.name(c.did) for c in note.cards()] == [expected], stable_id
+        assert {col.decks.name(c.did) for c in note.cards()} == {expected}, stable_id
 
 
 def test_tags_are_hierarchical_and_name_the_kind(imported: Any) -> None:
@@ -95,35 +102,43 @@ def test_tags_are_hierarchical_and_name_the_kind(imported: Any) -> None:
 
 def test_new_cards_come_in_lesson_order(imported: Any) -> None:
     col, _ = imported
-    order = lesson_order()
-    guid_to_id = {deck.guid(i): i for i in order}
-    assert [guid_to_id[c.note().guid] for c in cards_in_order(col)] == order
+    guid_to_id = {deck.guid(i): i for i in lesson_order()}
+    assert [guid_to_id[c.note().guid] for c in cards_in_order(col)] == card_order()
 
 
 def test_concept_cards_show_the_question_then_answer_source_and_figure(imported: Any) -> None:
     col, _ = imported
     notes = notes_by_stable_id(col, lesson_order())
-    card = notes["card-optimal-policy"].cards()[0]
-    question, answer = card.question(), card.answer()
-    assert "Derive the optimal policy of max<sub>π</sub> E<sub>π</sub>[R] − β·KL(π‖π<sub>SFT</sub>)" in question
-    assert "Worked example, β = 0.5: π* = (0.9172, 0.0828), Z = 4.8334." in answer  # placeholders expanded
-    assert "Rafailov et al. 2023, Direct preference optimization" in visible_text(answer)
-    assert re.search(r'<img src="l13-rlhf-fig-policy-vs-beta-[0-9a-f]{10}\.svg" alt="Two panels', answer)
-    assert r"\[\pi^*(y\mid x) = \frac{1}{Z(x)}" in answer
-    assert "<img" not in question and "Source" not in visible_text(question)
+    for note in default_lesson().flashcards:
+        cards = {c.ord + 1: c for c in notes[note.id].cards()}
+        assert sorted(cards) == sorted(c.slot for c in note.cards)  # one card per slot, no card for a free slot
+        for atomic in note.cards:
+            question, answer = cards[atomic.slot].question(), cards[atomic.slot].answer()
+            assert html.unescape(notes[note.id][f"Front {atomic.slot}"]) in html.unescape(question)
+            assert "<img" not in question and "Source" not in visible_text(question)
+            assert ("<img" in answer) == atomic.with_figure, (note.id, atomic.slot)
+            assert "Source" in visible_text(answer)
+    optimal = {c.ord + 1: c for c in notes["card-optimal-policy"].cards()}
+    assert "π* = (0.9172, 0.0828), with Z = 4.8334." in visible_text(optimal[9].answer())  # placeholders expanded
+    assert "Rafailov et al. 2023, Direct preference optimization" in visible_text(optimal[1].answer())
+    assert re.search(r'<img src="l13-rlhf-fig-policy-vs-beta-[0-9a-f]{10}\.svg" alt="Two panels', optimal[5].answer())
+    assert r"\[\pi^*(y\mid x) = \frac{1}{Z(x)}" in optimal[1].answer()
 
 
 def test_concept_cards_show_the_formulas_their_source_names_in_display_math(imported: Any) -> None:
     col, _ = imported
     lesson = default_lesson()
-    entries = {getattr(e, "id", None): e for e in [lesson.optimal_policy, *lesson.pipeline]}
+    from l13_assets.lesson_text import entries_by_id
+
+    entries = entries_by_id(lesson)
     notes = notes_by_stable_id(col, lesson_order())
-    assert [c.id for c in lesson.flashcards if c.formulas] == ["card-optimal-policy", "card-reward-hacking"]
-    for card in lesson.flashcards:
-        expected = [getattr(entries[entry_id], name) for entry_id, name in (f.split(".") for f in card.formulas)]
-        answer = notes[card.id].cards()[0].answer()
-        shown = [span[2:-2] for span in math_spans(answer) if span.startswith("\\[")]
-        assert shown == [str(escape(f)) for f in expected], card.id  # as the template escapes them
+    assert any(card.formulas for note in lesson.flashcards for card in note.cards)
+    for note in lesson.flashcards:
+        cards = {c.ord + 1: c for c in notes[note.id].cards()}
+        for card in note.cards:
+            expected = [getattr(entries[entry_id], name) for entry_id, name in (f.split(".") for f in card.formulas)]
+            shown = [span[2:-2] for span in math_spans(cards[card.slot].answer()) if span.startswith("\\[")]
+            assert shown == [str(escape(f)) for f in expected], (note.id, card.slot)  # as the template escapes them
 
 
 def test_drill_cards_ask_for_a_typed_answer_in_a_stated_format(imported: Any) -> None:
@@ -215,18 +230,18 @@ def test_every_drill_answer_recomputed_from_its_data_matches_the_card(imported: 
         answer, values = recompute(data["kind"], data["inputs"], data["decimals"])
         assert note["Answer"] == answer == data["answer"] and values == data["values"], stable_id
         assert f"Answer: {answer.replace('-', '−')}" in visible_text(note.cards()[0].answer())
-        assert f"{data['decimals']} decimal places" in note["Format"]
+        assert note["Format"].startswith(html.escape(drills.Drill(**{**data, "number": 0}).answer_format))
 
 
 def test_text_from_the_source_is_escaped(tmp_path: Path) -> None:
     source = copy_source(tmp_path / "src")
-    edit_source(source, 'front: "What is reward hacking,', 'front: "Is <b>R</b> & β < 1 reward hacking,')
+    edit_source(source, 'front: "What is reward hacking', 'front: "Is <b>R</b> & β < 1 reward hacking')
     built = build(source)
     with collection(tmp_path / "anki") as col:
         import_apkg(col, built.apkg)
         note = notes_by_stable_id(col, ["card-reward-hacking"])["card-reward-hacking"]
         question = note.cards()[0].question()
-        assert "Is &lt;b&gt;R&lt;/b&gt; &amp; β &lt; 1 reward hacking," in question
+        assert "Is &lt;b&gt;R&lt;/b&gt; &amp; β &lt; 1 reward hacking" in question
 
 
 def test_two_builds_are_byte_identical_and_write_the_history_once(tmp_path: Path) -> None:
@@ -275,6 +290,13 @@ def test_a_rebuild_without_change_imports_as_no_change(tmp_path: Path) -> None:
         assert schedule_state(col) == before
 
 
+def first_answer_edit() -> tuple[str, str, str]:
+    """An author's edit of the first concept card's answer: its note's id, the source text before and after."""
+    note = default_lesson().flashcards[0]
+    old = f'back: "{note.cards[0].back}'
+    return note.id, old, old + " (edited)"
+
+
 def test_upgrade_keeps_review_history_and_updates_only_the_edited_note(tmp_path: Path) -> None:
     source = copy_source(tmp_path / "release")
     v1 = build(source, tmp_path / "v1")
@@ -282,21 +304,22 @@ def test_upgrade_keeps_review_history_and_updates_only_the_edited_note(tmp_path:
         import_apkg(col, v1.apkg)
         answered = answer_new_cards(col, "L13 RLHF::Concepts", 4)
         answered += answer_new_cards(col, "L13 RLHF::Drills", 3)
-        edited = notes_by_stable_id(col, ["card-reward-hacking"])["card-reward-hacking"]
+        note, old, new = first_answer_edit()
+        edited = notes_by_stable_id(col, [note])[note]
         assert edited.cards()[0].id in answered and edited.cards()[0].reps == 1
         before = schedule_state(col)
         assert len(before["revlog"]) == 7
         old_mod = edited.mod
 
-        edit_source(source, "It limits, not removes:", "It limits reward hacking but does not remove it:")
+        edit_source(source, old, new)
         v2 = build(source, tmp_path / "v2")
         assert v2.history_written and v2.data != v1.data
 
         log = import_apkg(col, v2.apkg)
         assert not log.new and not log.conflicting
-        assert [deck.guid("card-reward-hacking")] == [col.get_note(n.id.nid).guid for n in log.updated]
+        assert [deck.guid(note)] == [col.get_note(n.id.nid).guid for n in log.updated]
         edited = col.get_note(edited.id)
-        assert "It limits reward hacking but does not remove it:" in edited["Back"]
+        assert new.removeprefix('back: "') in html.unescape(edited["Back 1"])
         assert edited.mod > old_mod
         assert schedule_state(col) == before
         assert col.note_count() == len(lesson_order())
@@ -308,7 +331,8 @@ def test_an_edit_with_a_clock_behind_the_history_is_refused(tmp_path: Path, monk
     first = source.with_name("l13.notes.json").read_bytes()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000")  # a clock far behind the recorded times
     assert build(source).data, "nothing to stamp: an unchanged deck builds whatever the clock"
-    edit_source(source, "It limits, not removes:", "It limits reward hacking but does not remove it:")
+    _, old, new = first_answer_edit()
+    edit_source(source, old, new)
     with pytest.raises(UserError, match=r"holds time \d+ .*later than 1000 .*set SOURCE_DATE_EPOCH"):
         deck.build(Context(source=load(source), source_path=source))
     assert source.with_name("l13.notes.json").read_bytes() == first
@@ -395,7 +419,8 @@ def test_a_format_1_history_is_read_and_rewritten_as_format_2_moving_no_time(tmp
     _, states = deck.note_types()
     old = {**current, "format": 1,
            "note_types": {k: {"name": v["name"], "structure": states[int(k)].layout, "content": v["content"],
-                              "mod": v["mod"]} for k, v in current["note_types"].items()}}
+                              "mod": v["mod"]} if int(k) in states else v  # a type no longer built: kept
+                          for k, v in current["note_types"].items()}}
     source.with_name("l13.notes.json").write_text(json.dumps(old), encoding="utf-8")
     upgraded = build(source)
     assert upgraded.history_written

@@ -32,7 +32,8 @@ def sheet_sources(lesson: Lesson) -> list[Cited]:
 
 def deck_sources(lesson: Lesson) -> list[Cited]:
     """The sources lists the deck prints: concept cards, then the instruments the diagnostic cards name."""
-    out: list[Cited] = [(("flashcards", i, "sources"), c.sources) for i, c in enumerate(lesson.flashcards)]
+    out: list[Cited] = [(("flashcards", i, "cards", j, "sources"), card.sources)
+                        for i, note in enumerate(lesson.flashcards) for j, card in enumerate(note.cards)]
     named = {i for finding in lesson.findings for i in finding.instruments}
     out += [(("instruments", i, "sources"), v.sources) for i, v in enumerate(lesson.instruments) if v.id in named]
     return [(path, refs) for path, refs in out if refs]

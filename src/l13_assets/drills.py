@@ -12,10 +12,13 @@ drill's id is ``drill-<kind>-<nn>``; the deck derives the note's identity from i
 
 Inputs are drawn again when any shown value lies within 1e-6 of a rounding tie (…5 at the first dropped
 decimal): a learner with a calculator could land on either side, and float and exact arithmetic could too.
+They are also drawn again when the drill breaks one of the source's rules against degenerate drills
+(``drills.reject``, see ``drill_rules``); the check applies the same rules to every drill again.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -25,24 +28,45 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
-from . import rlhf_math
-from .model import DpoDrills, Grid, IntervalDrills, LimitDrills, PairDrills, PolicyDrills
+from . import drill_math, rlhf_math
+from .drill_rules import broken_rules
+from .model import (
+    DirectionDrills,
+    Example,
+    Grid,
+    IntervalDrills,
+    LimitDrills,
+    PairDrills,
+    PolicyDrills,
+    PracticeDrills,
+    RmLossDrills,
+    ValueDrills,
+)
 from .model import Lesson as Lesson
 
 # The kinds in lesson order (the order of the deck's drill cards), each a field of ``DrillSpec``.
 KINDS = (
     "optimal_policy_two",
     "optimal_policy_three",
+    "practice_problem",
+    "max_value",
+    "expected_reward",
     "beta_limits",
     "kl",
+    "kl_direction",
     "bradley_terry",
+    "rm_loss",
     "dpo_reward",
     "win_rate_interval",
+    "win_rate_gain",
 )
 POLICY_QUANTITIES = ("pi_star", "z", "weight")  # asked in turn by the optimal-policy drills
-LIMIT_MODES = ("small_tie", "large", "small_tie", "small")  # β-limit drills cycle through these
+# The practice problem's questions in turn: (quantity, response or None).
+PRACTICE_QUANTITIES = (("pi_star", 1), ("z", None), ("kl", None), ("max_value", None), ("expected_reward", None),
+                       ("pi_star", 3))
+LIMIT_QUANTITIES = ("pi_star", "kl")  # β → 0⁺ drills ask in turn for a tied response's share and the KL
+VERDICT_KINDS = frozenset({"win_rate_gain"})  # answered yes or no
 SMALL_BETA = 1e-9  # stands for β → 0⁺ in floats, with rewards shifted so the top one is 0 (no overflow)
-LARGE_BETA = 1e12  # stands for β → ∞: exp(R/β) = 1 within 1e-11
 TIE_MARGIN = 1e-6
 # Worked values carry this many more decimals than the answer, so a learner who follows the solution with
 # its rounded numbers lands on the answer (a value at the answer's decimals could be off in its last digit).
@@ -67,13 +91,13 @@ class Drill:
     kind: str  # the spec key, e.g. "kl"
     number: int  # 1-based within its kind
     inputs: Values  # what the question states (and which quantity it asks for)
-    decimals: int
-    answer: str  # exactly what the learner types, e.g. "0.9172" or "-0.0693"
+    decimals: int  # of a numeric answer; of the worked values (+ GUARD) for a yes-or-no answer too
+    answer: str  # exactly what the learner types, e.g. "0.9172", "-0.0693" or "yes"
     values: Values  # every number the worked solution shows, rounded to `decimals` + GUARD
 
     @property
     def answer_format(self) -> str:
-        return f"{self.decimals} decimal places"
+        return "one word, yes or no" if self.kind in VERDICT_KINDS else f"{self.decimals} decimal places"
 
     @property
     def data(self) -> str:
@@ -88,6 +112,7 @@ class _Seen:
     """The inputs a kind's drills used so far, and whether a fresh draw was once not found."""
 
     keys: set[str] = field(default_factory=set)
+    answers: set[str] = field(default_factory=set)  # a repeated answer could be memorised, not computed
     exhausted: bool = False  # once set, repeated inputs are accepted at once (keeps generation linear)
 
 
@@ -120,35 +145,61 @@ def drill_id(kind: str, number: int) -> str:
     return f"drill-{kind.replace('_', '-')}-{number:02d}"
 
 
-# A maker draws inputs and computes (inputs, values, answer) in floats; values are unrounded here.
-Maker = Callable[[random.Random, Any, int, Lesson], tuple[Values, dict[str, Any], str]]
+# A maker draws a drill's inputs (JSON-ready) from its kind's spec.
+Maker = Callable[[random.Random, Any, int, Lesson], Values]
 
 
 def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, seen: _Seen) -> Drill:
     maker = _MAKERS[kind]
+    rules = lesson.drills.reject
     for attempt in range(ATTEMPTS):
-        inputs, raw, answer_key = maker(rng, spec, number, lesson)
-        answer_raw = _pick(raw, answer_key)
+        inputs = maker(rng, spec, number, lesson)
+        raw = compute(kind, inputs)
+        answer_raw = _pick(raw, drill_math.answer_term(kind, inputs))
         if _near_tie(answer_raw, spec.decimals) or any(_near_tie(v, spec.decimals + GUARD) for v in _numbers(raw)):
             continue
-        key = json.dumps(inputs, sort_keys=True)
-        if key in seen.keys and attempt < FRESH_ATTEMPTS and not seen.exhausted:
+        values = {name: _rounded(v, spec.decimals + GUARD) for name, v in raw.items()}
+        answer = _answer_text(answer_raw, spec.decimals)
+        at_beta = functools.partial(_answer_at, kind, inputs, decimals=spec.decimals, answer=answer)
+        if broken_rules(rules, inputs, answer, values, spec.decimals, at_beta):
             continue
-        if key in seen.keys:  # the spec has no fresh inputs left: stop looking for them (keeps generation linear)
+        key = json.dumps(inputs, sort_keys=True)
+        repeated = key in seen.keys or (answer in seen.answers and kind not in VERDICT_KINDS)
+        if repeated and attempt < FRESH_ATTEMPTS and not seen.exhausted:
+            continue
+        if repeated:  # the spec has no fresh inputs left: stop looking for them (keeps generation linear)
             seen.exhausted = True
         seen.keys.add(key)
-        values = {name: _rounded(v, spec.decimals + GUARD) for name, v in raw.items()}
-        answer = _rounded(answer_raw, spec.decimals)
+        seen.answers.add(answer)
         return Drill(drill_id(kind, number), kind, number, inputs, spec.decimals, answer, values)
     raise DrillSpecError(kind, "decimals", f"no inputs from this spec give drill {number} an answer away from a "
-                         f"rounding tie at {spec.decimals} decimals after {ATTEMPTS} draws, expected a wider grid")
+                         f"rounding tie at {spec.decimals} decimals that breaks none of drills.reject after "
+                         f"{ATTEMPTS} draws, expected a wider grid")
 
 
-def _pick(values: dict[str, Any], key: str) -> Any:
-    """``"pi_star"`` or ``"pi_star.2"`` (the second entry of a list)."""
-    name, _, index = key.partition(".")
-    value = values[name]
-    return value[int(index) - 1] if index else value
+def compute(kind: str, inputs: Values) -> dict[str, Any]:
+    """Every value the drill shows, in floats (yes-or-no claims as booleans)."""
+    if kind == "beta_limits":
+        return _limit_values(inputs)
+    out = drill_math.COMPUTE[kind](inputs, floats())
+    return {name: bool(v.left > v.right) if isinstance(v, drill_math.Above) else v for name, v in out.items()}
+
+
+def _answer_at(kind: str, inputs: Values, beta: str, *, decimals: int, answer: str) -> str:
+    """The answer with another β; one near a rounding tie counts as unchanged, so the draw is redone."""
+    value = _pick(compute(kind, {**inputs, "beta": beta}), drill_math.answer_term(kind, inputs))
+    return answer if _near_tie(value, decimals) else _answer_text(value, decimals)
+
+
+def _answer_text(value: Any, decimals: int) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(_rounded(value, decimals))
+
+
+def _pick(values: dict[str, Any], term: tuple[str, int | None]) -> Any:
+    name, index = term
+    return values[name] if index is None else values[name][index]
 
 
 def _numbers(raw: dict[str, Any]) -> list[float]:
@@ -161,8 +212,10 @@ def _numbers(raw: dict[str, Any]) -> list[float]:
     return out
 
 
-def _near_tie(value: float, decimals: int) -> bool:
-    scaled = abs(value) * 10.0**decimals
+def _near_tie(value: Any, decimals: int) -> bool:
+    if isinstance(value, bool):
+        return False
+    scaled: float = abs(value) * 10.0**decimals
     return abs(scaled - math.floor(scaled) - 0.5) < TIE_MARGIN
 
 
@@ -207,6 +260,11 @@ def _three(rng: random.Random, spec_grid: Grid, kind: str) -> list[Decimal]:
     return [a, b, 1 - a - b]
 
 
+def _distribution(rng: random.Random, spec_grid: Grid, responses: int, kind: str) -> list[str]:
+    drawn = _two(rng, spec_grid) if responses == 2 else _three(rng, spec_grid, kind)
+    return [text(p) for p in drawn]
+
+
 def _distinct(rng: random.Random, choices: Sequence[Decimal], k: int, kind: str) -> list[Decimal]:
     if len(set(choices)) < 2 or len(choices) < k:
         raise DrillSpecError(kind, "reward", f"fewer than {k} rewards or all equal, expected {k} or more "
@@ -217,118 +275,138 @@ def _distinct(rng: random.Random, choices: Sequence[Decimal], k: int, kind: str)
             return picked
 
 
-def _policy(rng: random.Random, spec: PolicyDrills, number: int, responses: int,
-            kind: str) -> tuple[Values, dict[str, Any], str]:
-    pi_sft = _two(rng, spec.pi_sft) if responses == 2 else _three(rng, spec.pi_sft, kind)
+def _problem(rng: random.Random, spec: PolicyDrills, responses: int, kind: str) -> Values:
+    """π_SFT, rewards and β of one prompt, drawn from a policy spec."""
+    pi_sft = _distribution(rng, spec.pi_sft, responses, kind)
     reward = _distinct(rng, spec.reward, responses, kind)
-    beta = rng.choice(spec.beta)
+    return {"pi_sft": pi_sft, "reward": [text(r) for r in reward], "beta": text(rng.choice(spec.beta))}
+
+
+def _policy(rng: random.Random, spec: PolicyDrills, number: int, responses: int, kind: str) -> Values:
+    inputs = _problem(rng, spec, responses, kind)
     quantity = POLICY_QUANTITIES[(number - 1) % len(POLICY_QUANTITIES)]
     response = rng.randint(1, responses)
-    ops = floats()
-    solved = rlhf_math.optimal_policy([float(p) for p in pi_sft], [float(r) for r in reward], float(beta), ops)
-    inputs: Values = {"pi_sft": [text(p) for p in pi_sft], "reward": [text(r) for r in reward],
-                      "beta": text(beta), "quantity": quantity}
+    inputs["quantity"] = quantity
     if quantity != "z":
         inputs["response"] = response
-    raw = {"weights": list(solved.weights), "z": solved.z, "pi_star": list(solved.pi)}
-    answer = {"pi_star": f"pi_star.{response}", "z": "z", "weight": f"weights.{response}"}[quantity]
-    return inputs, raw, answer
+    return inputs
 
 
-def _policy_two(rng: random.Random, spec: PolicyDrills, number: int,
-                lesson: Lesson) -> tuple[Values, dict[str, Any], str]:
+def _policy_two(rng: random.Random, spec: PolicyDrills, number: int, lesson: Lesson) -> Values:
     return _policy(rng, spec, number, 2, "optimal_policy_two")
 
 
-def _policy_three(rng: random.Random, spec: PolicyDrills, number: int,
-                  lesson: Lesson) -> tuple[Values, dict[str, Any], str]:
+def _policy_three(rng: random.Random, spec: PolicyDrills, number: int, lesson: Lesson) -> Values:
     return _policy(rng, spec, number, 3, "optimal_policy_three")
 
 
-def _limits(rng: random.Random, spec: LimitDrills, number: int,
-            lesson: Lesson) -> tuple[Values, dict[str, Any], str]:
-    mode = LIMIT_MODES[(number - 1) % len(LIMIT_MODES)]
-    pi_sft = _three(rng, spec.pi_sft, "beta_limits")
+def _practice(rng: random.Random, spec: PracticeDrills, number: int, lesson: Lesson) -> Values:
+    example = next(e for e in lesson.examples if e.id == spec.example)
+    quantity, response = PRACTICE_QUANTITIES[(number - 1) % len(PRACTICE_QUANTITIES)]
+    inputs: Values = {"example": example.id, **_example_problem(example), "quantity": quantity}
+    if response is not None:
+        inputs["response"] = response
+    return inputs
+
+
+def _example_problem(example: Example) -> Values:
+    return {"pi_sft": [text(p) for p in example.pi_sft], "reward": [text(r) for r in example.reward],
+            "beta": text(example.beta)}
+
+
+def _value_problem(kind: str) -> Maker:
+    def make(rng: random.Random, spec: ValueDrills, number: int, lesson: Lesson) -> Values:
+        return _problem(rng, spec, spec.responses, kind)
+
+    return make
+
+
+def _limits(rng: random.Random, spec: LimitDrills, number: int, lesson: Lesson) -> Values:
+    quantity = LIMIT_QUANTITIES[(number - 1) % len(LIMIT_QUANTITIES)]
+    pi_sft = _distribution(rng, spec.pi_sft, 3, "beta_limits")
     rewards = sorted(set(spec.reward))
     if len(rewards) < 2:
         raise DrillSpecError("beta_limits", "reward", "fewer than two different rewards, expected at least two")
-    if mode == "small_tie":  # two responses share the top reward, the third is lower
-        top = rng.choice(rewards[1:])
-        low = rng.choice([r for r in rewards if r < top])
-        reward = [top, top, low]
-        rng.shuffle(reward)
-        response = rng.choice([i + 1 for i, r in enumerate(reward) if r == top])
-    else:
-        reward = _distinct(rng, rewards, 3, "beta_limits") if len(rewards) >= 3 else [*rewards, rewards[0]]
-        if mode == "small":
-            while reward.count(max(reward)) > 1:
-                reward = rng.sample(rewards, 3)
-        response = rng.randint(1, 3)
-    limit = "large" if mode == "large" else "small"
-    beta = LARGE_BETA if limit == "large" else SMALL_BETA
-    top_reward = float(max(reward))  # π* is unchanged by a shift of every reward; this one avoids overflow
-    solved = rlhf_math.optimal_policy([float(p) for p in pi_sft], [float(r) - top_reward for r in reward],
-                                      beta, floats())
-    inputs: Values = {"pi_sft": [text(p) for p in pi_sft], "reward": [text(r) for r in reward],
-                      "limit": limit, "response": response}
-    return inputs, {"limit_policy": list(solved.pi)}, f"limit_policy.{response}"
+    top = rng.choice(rewards[1:])
+    low = rng.choice([r for r in rewards if r < top])
+    # A tied response's share needs a tie at the top; the KL limit is asked with or without one.
+    reward = [top, top, low] if quantity == "pi_star" else [top, rng.choice([top, low]), rng.choice(rewards)]
+    rng.shuffle(reward)
+    inputs: Values = {"pi_sft": pi_sft, "reward": [text(r) for r in reward], "limit": "small", "quantity": quantity}
+    if quantity == "pi_star":
+        inputs["response"] = rng.choice([i + 1 for i, r in enumerate(reward) if r == top])
+    return inputs
 
 
-def _kl(rng: random.Random, spec: PolicyDrills, number: int,
-        lesson: Lesson) -> tuple[Values, dict[str, Any], str]:
-    pi_sft = _two(rng, spec.pi_sft)
-    reward = _distinct(rng, spec.reward, 2, "kl")
-    beta = rng.choice(spec.beta)
-    solved = rlhf_math.optimal_policy([float(p) for p in pi_sft], [float(r) for r in reward], float(beta), floats())
-    inputs: Values = {"pi_sft": [text(p) for p in pi_sft], "reward": [text(r) for r in reward], "beta": text(beta)}
-    raw = {"weights": list(solved.weights), "z": solved.z, "pi_star": list(solved.pi), "kl": solved.kl}
-    return inputs, raw, "kl"
+def _limit_values(inputs: Values) -> dict[str, Any]:
+    ops = floats()
+    pi_sft = [float(p) for p in inputs["pi_sft"]]
+    reward = [float(r) for r in inputs["reward"]]
+    top = max(reward)  # π* is unchanged by a shift of every reward; this one avoids overflow
+    solved = rlhf_math.optimal_policy(pi_sft, [r - top for r in reward], SMALL_BETA, ops)
+    return {"limit_policy": list(solved.pi), "limit_kl": rlhf_math.kl_divergence(list(solved.pi), pi_sft, ops)}
 
 
-def _bradley_terry(rng: random.Random, spec: PairDrills, number: int,
-                   lesson: Lesson) -> tuple[Values, dict[str, Any], str]:
-    r1, r2 = _distinct(rng, spec.reward, 2, "bradley_terry")
-    probability = rlhf_math.bradley_terry(float(r1), float(r2), floats())
-    inputs: Values = {"reward": [text(r1), text(r2)]}
-    return inputs, {"gap": text(r1 - r2), "probability": probability}, "probability"
+def _kl(rng: random.Random, spec: PolicyDrills, number: int, lesson: Lesson) -> Values:
+    return _problem(rng, spec, 2, "kl")
 
 
-def _dpo(rng: random.Random, spec: DpoDrills, number: int,
-         lesson: Lesson) -> tuple[Values, dict[str, Any], str]:
+def _kl_direction(rng: random.Random, spec: DirectionDrills, number: int, lesson: Lesson) -> Values:
+    pi_sft = _distribution(rng, spec.probability, spec.responses, "kl_direction")
+    pi = pi_sft
+    while pi == pi_sft:
+        pi = _distribution(rng, spec.probability, spec.responses, "kl_direction")
+    return {"pi": pi, "pi_sft": pi_sft}
+
+
+def _bradley_terry(rng: random.Random, spec: PairDrills, number: int, lesson: Lesson) -> Values:
+    return {"reward": [text(r) for r in _distinct(rng, spec.reward, 2, "bradley_terry")]}
+
+
+def _rm_loss(rng: random.Random, spec: RmLossDrills, number: int, lesson: Lesson) -> Values:
+    responses = rng.choice(spec.responses)
+    return {"reward": [text(r) for r in _distinct(rng, spec.reward, responses, "rm_loss")]}
+
+
+def _dpo(rng: random.Random, spec: Any, number: int, lesson: Lesson) -> Values:
     points = grid(spec.probability)
     if len(points) < 2:
         raise DrillSpecError("dpo_reward", "probability", "the grid has one value, expected at least two")
     pi, pi_ref = rng.sample(points, 2)
-    beta = rng.choice(spec.beta)
-    ops = floats()
-    inputs: Values = {"pi": text(pi), "pi_ref": text(pi_ref), "beta": text(beta)}
-    # log(π/π_ref) is the implicit reward at β = 1: one formula, rlhf_math's.
-    raw = {"log_ratio": rlhf_math.dpo_implicit_reward(float(pi), float(pi_ref), 1.0, ops),
-           "reward": rlhf_math.dpo_implicit_reward(float(pi), float(pi_ref), float(beta), ops)}
-    return inputs, raw, "reward"
+    return {"pi": text(pi), "pi_ref": text(pi_ref), "beta": text(rng.choice(spec.beta))}
 
 
-def _interval(rng: random.Random, spec: IntervalDrills, number: int,
-              lesson: Lesson) -> tuple[Values, dict[str, Any], str]:
-    bound = ("lower", "upper")[(number - 1) % 2]
-    z = lesson.run_health.confidence_z
-    for _ in range(ATTEMPTS):  # keep "does the interval clear 0.5?" away from a float tie too
-        rate = rng.choice(grid(spec.win_rate))
-        n = rng.choice(spec.n)
-        low, high = rlhf_math.win_rate_interval(float(rate), float(n), float(z), floats())
-        if abs(low - 0.5) >= TIE_MARGIN:
-            break
-    inputs: Values = {"win_rate": text(rate), "n": n, "z": text(z), "bound": bound}
-    raw = {"half_width": high - float(rate), "lower": low, "upper": high, "shows_gain": low > 0.5}
-    return inputs, raw, bound
+def _interval_maker(kind: str, lowest: Decimal) -> Maker:
+    """Win rates above ``lowest`` from the grid; the lower end kept away from 0.5 by a float margin."""
+
+    def make(rng: random.Random, spec: IntervalDrills, number: int, lesson: Lesson) -> Values:
+        rates = [r for r in grid(spec.win_rate) if r > lowest]
+        if not rates:
+            raise DrillSpecError(kind, "win_rate", f"no win rate of the grid is above {lowest}, expected some "
+                                 "(a win rate at or below 0.5 shows no gain without any computing)")
+        z = lesson.run_health.confidence_z
+        for _ in range(ATTEMPTS):
+            rate, n = rng.choice(rates), rng.choice(spec.n)
+            low, _high = rlhf_math.win_rate_interval(float(rate), float(n), float(z), floats())
+            if abs(low - 0.5) >= TIE_MARGIN:
+                break
+        return {"win_rate": text(rate), "n": n, "z": text(z)}
+
+    return make
 
 
 _MAKERS: dict[str, Maker] = {
     "optimal_policy_two": _policy_two,
     "optimal_policy_three": _policy_three,
+    "practice_problem": _practice,
+    "max_value": _value_problem("max_value"),
+    "expected_reward": _value_problem("expected_reward"),
     "beta_limits": _limits,
     "kl": _kl,
+    "kl_direction": _kl_direction,
     "bradley_terry": _bradley_terry,
+    "rm_loss": _rm_loss,
     "dpo_reward": _dpo,
-    "win_rate_interval": _interval,
+    "win_rate_interval": _interval_maker("win_rate_interval", Decimal(0)),
+    "win_rate_gain": _interval_maker("win_rate_gain", Decimal("0.5")),
 }

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from . import note_ids
 from .errors import Problem, UserError
 from .lesson_text import PLACEHOLDER, entries_by_id, lookup
-from .model import LATEX, Example, Figure, Flashcard, Instrument, Lesson, Reference, walk
+from .model import LATEX, AtomicCard, Example, Figure, Instrument, Lesson, Reference, walk
 from .resources import read_source
 from .yaml_reader import Located, Path, dotted, read_yaml
 
@@ -105,7 +105,7 @@ def _id_problems(lesson: Lesson, located: Located) -> list[Problem]:
                 found = entries.get(target)
                 if not isinstance(found, kind):
                     problems.append(located.problem(where, _dangling(target, kind, entries)))
-        if isinstance(entry, Flashcard):
+        if isinstance(entry, AtomicCard):
             for i, reference in enumerate(entry.formulas):
                 problem = _formula_problem(reference, entries)
                 if problem:

@@ -452,16 +452,51 @@ class Pitfall(Strict):
 FormulaRef = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+$", max_length=MAX_ID + 40)]
 
 
-class Flashcard(NoteEntry):
-    """A concept card of the deck."""
+# A concept note gives up to this many atomic cards; each one is a card template of the note type, so raising
+# it changes the note type (a new note type id). Ten leaves room to add cards to a note without that.
+MAX_CARDS_PER_NOTE = 10
+MAX_ANSWER_WORDS = 20  # one fact per card: an answer longer than this is two cards (checked in verify.cards)
 
-    id: Id = Field(description=_ID)
-    front: Text = Field(description="The question.")
-    back: Text = Field(description="The answer; [[entry-id.field]] inserts a checked number.")
-    figure: Id | None = Field(default=None, description="The id of a figure shown under the answer.")
+
+class AtomicCard(Strict):
+    """One question and its short answer: one card of a concept note."""
+
+    # The card's place in its note (its card template). Anki keeps a card's reviews by note and place, so a
+    # slot is never renumbered or reused for another question; a new question takes a free slot.
+    slot: Annotated[int, Field(ge=1, le=MAX_CARDS_PER_NOTE)] = Field(description=(
+        "The card's place in its note (1 to 10): its identity, never renumbered or reused."))
+    front: Text = Field(description="The question: one fact.")
+    back: Text = Field(description="The answer, at most about 20 words; [[entry-id.field]] inserts a checked number.")
     formulas: tuple[FormulaRef, ...] = Field(default=(), max_length=MAX_ITEMS, description=(
         "LaTeX fields shown in display math under the answer, in order, each as entry-id.field."))
+    with_figure: bool = Field(default=False, description="Show the note's figure under this card's answer.")
     sources: Refs = Field(min_length=1, description=_SOURCES)
+
+
+class Flashcard(NoteEntry):
+    """A concept note: one topic, several atomic cards (the brief's five keep their ids)."""
+
+    id: Id = Field(description=_ID)
+    topic: Text = Field(description="The note's topic, shown above each of its cards.")
+    figure: Id | None = Field(default=None, description="The id of a figure shown on the cards marked with_figure.")
+    cards: tuple[AtomicCard, ...] = Field(min_length=1, max_length=MAX_CARDS_PER_NOTE, description=(
+        "The note's atomic cards, one fact each."))
+
+    @model_validator(mode="after")
+    def _slots_and_figure(self) -> Flashcard:
+        slots = [card.slot for card in self.cards]
+        repeated = sorted({s for s in slots if slots.count(s) > 1})
+        if repeated:
+            raise ValueError(f"slot {', '.join(map(str, repeated))} is used twice, expected each card its own slot "
+                             "(a slot is a card's identity: give a new question a free one)")
+        showing = [card.slot for card in self.cards if card.with_figure]
+        if self.figure is None and showing:
+            raise ValueError(f"card slot {showing[0]} has with_figure but the note has no figure, expected a "
+                             "figure: line on the note or no with_figure")
+        if self.figure is not None and not showing:
+            raise ValueError(f"the note has figure {self.figure} but no card shows it, expected with_figure: true "
+                             "on at least one card")
+        return self
 
 
 class Grid(Strict):
@@ -538,18 +573,65 @@ class IntervalDrills(Strict):
         description="The comparison counts drawn from.")
 
 
+class ValueDrills(PolicyDrills):
+    """Drills on one prompt's optimum (its value β·log Z, or E[R] under π*), for two or three responses."""
+
+    responses: Annotated[int, Field(ge=2, le=3)] = Field(description="How many responses the prompt has (2 or 3).")
+
+
+class PracticeDrills(Strict):
+    """The lesson's own problem (an entry of ``examples``), one quantity per drill."""
+
+    count: Count
+    decimals: Decimals
+    example: Id = Field(description="The id of the example the drills ask about.")
+
+
+class DirectionDrills(Strict):
+    """KL(π‖π_SFT) for a tuned policy π, against the other direction."""
+
+    count: Count
+    decimals: Decimals
+    probability: Grid = Field(description="The grid the tuned policy's probabilities come from.")
+    responses: Annotated[int, Field(ge=2, le=3)] = Field(description="How many responses the prompt has (2 or 3).")
+
+
+class RmLossDrills(Strict):
+    """The reward model's loss on one labeler ranking of K responses."""
+
+    count: Count
+    decimals: Decimals
+    reward: Annotated[tuple[DrillReward, ...], Field(min_length=2, max_length=MAX_ITEMS)] = Field(
+        description="The rewards drawn from (each within [−10, 10]).")
+    responses: Annotated[tuple[Annotated[int, Field(ge=2, le=4)], ...], Field(min_length=1, max_length=MAX_ITEMS)] = (
+        Field(description="The ranking sizes K drawn from (2 to 4)."))
+
+
+# Draws the generator rejects and the check refuses (see drill_rules): an answer the question states, a
+# reward vector that is constant (zero among them), an answer β does not change, two KL directions that agree.
+DrillRule = Literal["answer-is-an-input", "constant-reward", "answer-ignores-beta", "kl-directions-agree"]
+
+
 class DrillSpec(Strict):
     """The numeric drills: each kind's count, answer decimals and the values its inputs are drawn from."""
 
     seed: int = Field(ge=-(2**63), le=2**63 - 1, description="The seed of every kind's random stream: fixed, so the "
                       "same source gives the same drills.")
+    reject: Annotated[tuple[DrillRule, ...], Field(min_length=1, max_length=MAX_ITEMS)] = Field(description=(
+        "Degenerate draws the generator redraws and the check refuses."))
     optimal_policy_two: PolicyDrills = Field(description="π* of two responses.")
     optimal_policy_three: PolicyDrills = Field(description="π* of three responses.")
-    beta_limits: LimitDrills = Field(description="π* in the limits of β.")
+    practice_problem: PracticeDrills = Field(description="The lesson's own practice problem, one quantity each.")
+    max_value: ValueDrills = Field(description="The optimum's value β·log Z.")
+    expected_reward: ValueDrills = Field(description="E[R] under π*.")
+    beta_limits: LimitDrills = Field(description="π* and KL in the limits of β.")
     kl: PolicyDrills = Field(description="KL(π*‖π_SFT) of two responses.")
+    kl_direction: DirectionDrills = Field(description="KL(π‖π_SFT) against the other direction.")
     bradley_terry: PairDrills = Field(description="Bradley-Terry preference probabilities.")
+    rm_loss: RmLossDrills = Field(description="The reward model's loss on one ranking.")
     dpo_reward: DpoDrills = Field(description="DPO's implicit reward.")
-    win_rate_interval: IntervalDrills = Field(description="Win-rate confidence intervals.")
+    win_rate_interval: IntervalDrills = Field(description="Win-rate confidence intervals (the lower end).")
+    win_rate_gain: IntervalDrills = Field(description="Whether a win rate shows a gain.")
 
 
 # The drawings the figures builder knows; the source gives each one's title and alt text.

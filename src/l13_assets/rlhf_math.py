@@ -141,3 +141,9 @@ def win_rate_interval(rate: Term, n: Term, z_crit: Term, ops: Ops) -> tuple[Term
 def best_of_n_kl(n: Term, ops: Ops) -> Term:
     """KL of best-of-n sampling from its base policy: log n − (n − 1)/n."""
     return ops.log(n) - (n - 1) / n
+
+
+def ranked_pairs(reward: Sequence[Term]) -> list[tuple[Term, Term]]:
+    """The C(K,2) (preferred, rejected) reward pairs of K responses listed best first, as InstructGPT's RM
+    loss averages them."""
+    return [(reward[i], reward[j]) for i in range(len(reward)) for j in range(i + 1, len(reward))]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..drills import Drill, generate
 from ..errors import UserError
 from ..lesson_text import MINUS, entries_by_id, expand, to_markup
-from ..model import Finding, Flashcard, Lesson, Reference
+from ..model import MAX_CARDS_PER_NOTE, AtomicCard, Finding, Flashcard, Lesson, Reference
 from ..note_ids import reconcile
 from ..resources import notes_history_path, templates_dir
 from . import Context, Output
@@ -53,20 +53,33 @@ class NoteType:
     template: str  # base name of templates/notetypes/<template>_front.html and _back.html
 
 
+# A concept note holds up to MAX_CARDS_PER_NOTE atomic cards: card template k shows the fields "Front k",
+# "Back k" and "Source k" and is generated only when "Front k" is filled. Release 1 had one card per note
+# under "L13 RLHF concept" (id 1606180261, fields Front, Back, Figure, Source); the new fields need a new id.
+CONCEPT_FIELDS = ("Topic", *(f"{side} {k}" for k in range(1, MAX_CARDS_PER_NOTE + 1)
+                             for side in ("Front", "Back", "Source")))
+
 NOTE_TYPES = {
-    "concept": NoteType(1606180261, "L13 RLHF concept", ("Front", "Back", "Figure", "Source"), "concept"),
+    "concept": NoteType(1729053714, "L13 RLHF concept cards", CONCEPT_FIELDS, "concept_card"),
     "drill": NoteType(1780427553, "L13 RLHF drill", ("Question", "Format", "Answer", "Solution", "Data"), "drill"),
     "diagnostic": NoteType(1431871029, "L13 RLHF diagnostic", ("Finding", "Instruments", "Verdict"), "diagnostic"),
 }
 
-NEGATIVE_KINDS = frozenset({"dpo_reward"})  # kinds whose answer can be negative
+NEGATIVE_KINDS = frozenset({"dpo_reward", "expected_reward", "max_value"})  # kinds whose answer can be negative
+# What a learner needs a calculator for, by kind (β-limit shares are fractions and need none).
+CALCULATOR = {"optimal_policy_two": "powers of e", "optimal_policy_three": "powers of e",
+              "practice_problem": "powers of e and logarithms", "max_value": "powers of e and a logarithm",
+              "expected_reward": "powers of e", "kl": "powers of e and logarithms", "kl_direction": "logarithms",
+              "bradley_terry": "a power of e", "rm_loss": "powers of e and logarithms", "dpo_reward": "a logarithm",
+              "win_rate_interval": "a square root", "win_rate_gain": "a square root"}
+POLICY_KINDS = ("optimal_policy_two", "optimal_policy_three", "practice_problem", "max_value", "expected_reward", "kl")
 
 
 def build(ctx: Context) -> list[Output]:
     lesson = ctx.source.lesson
     env = environment()
     media: dict[str, bytes] = {}
-    notes = [*_concept_notes(lesson, env, media), *_drill_notes(generate(lesson), env),
+    notes = [*_concept_notes(lesson, env, media), *_drill_notes(generate(lesson), env, lesson),
              *_diagnostic_notes(lesson, env)]
     notes = [replace(note, due=due) for due, note in enumerate(notes, start=1)]  # new cards in lesson order
     models, states = note_types()
@@ -138,16 +151,24 @@ def note_types() -> tuple[dict[int, Any], dict[int, NoteTypeState]]:
     models: dict[int, Any] = {}
     states: dict[int, NoteTypeState] = {}
     for note_type in NOTE_TYPES.values():
-        front = (folder / "notetypes" / f"{note_type.template}_front.html").read_text(encoding="utf-8")
-        back = (folder / "notetypes" / f"{note_type.template}_back.html").read_text(encoding="utf-8")
-        template = {"name": "Card 1", "qfmt": front, "afmt": back}
+        templates = _card_templates(folder, note_type)
         models[note_type.id] = genanki.Model(note_type.id, note_type.name,
                                              fields=[{"name": f} for f in note_type.fields],
-                                             templates=[template], css=css)
-        fields = digest({"fields": note_type.fields, "templates": [template["name"]]})
-        layout = digest({"fields": note_type.fields, "templates": [[front, back]]})
+                                             templates=templates, css=css)
+        fields = digest({"fields": note_type.fields, "templates": [t["name"] for t in templates]})
+        layout = digest({"fields": note_type.fields, "templates": [[t["qfmt"], t["afmt"]] for t in templates]})
         states[note_type.id] = NoteTypeState(note_type.name, fields, layout, digest([layout, css]))
     return models, states
+
+
+def _card_templates(folder: Any, note_type: NoteType) -> list[dict[str, str]]:
+    """The note type's card templates: one per slot for concept cards (``@`` in the files is the slot)."""
+    front = (folder / "notetypes" / f"{note_type.template}_front.html").read_text(encoding="utf-8")
+    back = (folder / "notetypes" / f"{note_type.template}_back.html").read_text(encoding="utf-8")
+    if note_type.fields != CONCEPT_FIELDS:
+        return [{"name": "Card 1", "qfmt": front, "afmt": back}]
+    return [{"name": f"Card {k}", "qfmt": front.replace("@", str(k)), "afmt": back.replace("@", str(k))}
+            for k in range(1, MAX_CARDS_PER_NOTE + 1)]
 
 
 # ---- notes ---------------------------------------------------------------------------------------------
@@ -165,21 +186,31 @@ def _note(stable_id: str, kind: str, deck: int, fields: list[str], tags: list[st
 
 
 def _concept_notes(lesson: Lesson, env: Environment, media: dict[str, bytes]) -> list[NoteSpec]:
-    from markupsafe import Markup
-
     entries = entries_by_id(lesson)
     references = {r.id: r for r in lesson.references}
     notes = []
-    for card in lesson.flashcards:
-        # The card's display formulas, named in the source as entry-id.field (the loader checked each).
-        formulas = [str(getattr(entries[entry_id], name))
-                    for entry_id, name in (reference.split(".") for reference in card.formulas)]
-        back = render(env, "concept_back.html.j2", back=Markup(to_markup(card.back, entries)), formulas=formulas)
-        sources = render(env, "sources.html.j2", references=[_citation(references[r]) for r in card.sources])
-        fields = [to_markup(card.front, entries), back, _figure(lesson, card, env, media), sources]
-        notes.append(_note(card.id, "concept", CONCEPTS, fields,
-                           [f"{TAG}::concept", f"{TAG}::concept::{card.id.removeprefix('card-')}"]))
+    for note in lesson.flashcards:
+        figure = _figure(lesson, note, env, media)
+        fields = dict.fromkeys(CONCEPT_FIELDS, "")
+        fields["Topic"] = to_markup(note.topic, entries)
+        for card in note.cards:
+            fields[f"Front {card.slot}"] = to_markup(card.front, entries)
+            fields[f"Back {card.slot}"] = _concept_back(card, entries, figure if card.with_figure else "", env)
+            fields[f"Source {card.slot}"] = render(env, "sources.html.j2",
+                                                   references=[_citation(references[r]) for r in card.sources])
+        notes.append(_note(note.id, "concept", CONCEPTS, list(fields.values()),
+                           [f"{TAG}::concept", f"{TAG}::concept::{note.id.removeprefix('card-')}"]))
     return notes
+
+
+def _concept_back(card: AtomicCard, entries: dict[str, Any], figure: str, env: Environment) -> str:
+    from markupsafe import Markup
+
+    # The card's display formulas, named in the source as entry-id.field (the loader checked each).
+    formulas = [str(getattr(entries[entry_id], name))
+                for entry_id, name in (reference.split(".") for reference in card.formulas)]
+    return render(env, "concept_card_back.html.j2", back=Markup(to_markup(card.back, entries)), formulas=formulas,
+                  figure=Markup(figure))
 
 
 def _figure(lesson: Lesson, card: Flashcard, env: Environment, media: dict[str, bytes]) -> str:
@@ -202,10 +233,11 @@ def _citation(reference: Reference) -> dict[str, object]:
     return {"cite": short_cite(reference), "title": reference.title, "venue": reference.venue}
 
 
-def _drill_notes(drills: list[Drill], env: Environment) -> list[NoteSpec]:
+def _drill_notes(drills: list[Drill], env: Environment, lesson: Lesson) -> list[NoteSpec]:
     notes = []
+    confidence = percent(str(lesson.run_health.confidence_level))
     for drill in drills:
-        extra = _drill_context(drill)
+        extra = {**_drill_context(drill), "confidence": confidence, "POLICY_KINDS": POLICY_KINDS}
         answer_format = drill.answer_format
         if drill.kind in NEGATIVE_KINDS:
             answer_format += " (type a negative answer with the minus key of your keyboard)"
@@ -218,18 +250,29 @@ def _drill_notes(drills: list[Drill], env: Environment) -> list[NoteSpec]:
 
 
 def _drill_context(drill: Drill) -> dict[str, object]:
-    """What a solution says in words, decided from the exact inputs (no arithmetic in templates)."""
+    """What a question or solution says in words, decided from the exact inputs (no arithmetic in templates)."""
     inputs = drill.inputs
-    extra: dict[str, object] = {"top": None, "raised": None, "complement": None}
+    extra: dict[str, object] = {"top": None, "raised": None, "complement": None, "gap": None, "pairs": None,
+                                "quantity": inputs.get("quantity", drill.kind),
+                                "calculator": CALCULATOR.get(drill.kind)}
     if drill.kind == "beta_limits":
         rewards = [Decimal(r) for r in inputs["reward"]]
         top = max(rewards)
-        extra["top"] = {"reward": inputs["reward"][rewards.index(top)],
-                        "responses": [k + 1 for k, r in enumerate(rewards) if r == top]}
+        on_top = [k for k, r in enumerate(rewards) if r == top]
+        mass = sum((Decimal(inputs["pi_sft"][k]) for k in on_top), Decimal(0))
+        extra["top"] = {"reward": inputs["reward"][rewards.index(top)], "responses": [k + 1 for k in on_top],
+                        "mass": format(mass.normalize(), "f")}
+        extra["calculator"] = "a logarithm" if inputs["quantity"] == "kl" else None
     elif drill.kind == "dpo_reward":
         extra["raised"] = Decimal(inputs["pi"]) > Decimal(inputs["pi_ref"])
-    elif drill.kind == "win_rate_interval":
+    elif drill.kind in ("win_rate_interval", "win_rate_gain"):
         extra["complement"] = format((1 - Decimal(inputs["win_rate"])).normalize(), "f")
+    elif drill.kind == "bradley_terry":
+        first, second = (Decimal(r) for r in inputs["reward"])
+        extra["gap"] = format((first - second).normalize(), "f")
+    elif drill.kind == "rm_loss":
+        reward = inputs["reward"]
+        extra["pairs"] = [(f"y_{i + 1}", f"y_{j + 1}") for i in range(len(reward)) for j in range(i + 1, len(reward))]
     return extra
 
 
@@ -271,7 +314,8 @@ def _description(lesson: Lesson, env: Environment, notes: list[NoteSpec]) -> str
     count: Callable[[int], int] = lambda deck: sum(n.deck == deck for n in notes)  # noqa: E731
     meta = lesson.meta
     return render(env, "deck_description.html.j2", title=meta.title, lesson=meta.lesson, course=meta.course,
-                  version=meta.version, changes=meta.changes, concepts=count(CONCEPTS), drills=count(DRILLS),
+                  version=meta.version, changes=meta.changes, drills=count(DRILLS),
+                  concepts=sum(len(note.cards) for note in lesson.flashcards),
                   diagnostics=count(DIAGNOSTICS), retired=lesson.retired,
                   references=_deck_references(lesson))
 

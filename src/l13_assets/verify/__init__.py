@@ -70,7 +70,7 @@ def _symbolic() -> Symbolic:
 
 
 def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
-    from . import beta_bands, citations, drills, identities, numbers, rules, style, symbols
+    from . import beta_bands, cards, citations, drills, identities, numbers, rules, style, symbols
 
     lesson = source.lesson
     yield from numbers.number_facts(lesson)
@@ -79,6 +79,7 @@ def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
     yield from citations.run(lesson)
     yield from style.run(lesson)
     yield from symbols.run(lesson)
+    yield from cards.run(lesson)
     yield from drills.check_drills(lesson)
     yield from identities.run(lesson, symbolic())
 
