@@ -385,19 +385,58 @@ class DrillSpec(Strict):
     win_rate_interval: IntervalDrills
 
 
-# The drawings the figures builder knows; the source gives each one's title and alt text.
-FigureId = Literal["fig-policy-vs-beta", "fig-tradeoff"]
+# The drawings the figures builder knows; the source gives each one's title and alt text. The first two
+# draw one panel per example (a card shows each panel as its own image, so ``panels`` gives each one's alt).
+FigureId = Literal["fig-policy-vs-beta", "fig-tradeoff", "fig-reward-hacking"]
 FIGURE_IDS: tuple[str, ...] = get_args(FigureId)
+PER_EXAMPLE_FIGURES: tuple[str, ...] = ("fig-policy-vs-beta", "fig-tradeoff")
 
 
 class Figure(Strict):
     id: FigureId
     title: Text
     alt: Text
+    panels: tuple[Text, ...] = ()  # one alt text per example, in order, for a per-example figure
+
+
+class RewardHacking(Strict):
+    """A stated toy model for the reward-hacking figure: the KL-regularised optimum π* ∝ π_SFT·exp(proxy/β)
+    of one prompt whose reward model (the proxy) overrates one response that the true (gold) reward rates
+    low. Sweeping β traces proxy and gold reward against KL(π*‖π_SFT)."""
+
+    pi_sft: Distribution
+    proxy: Vector
+    gold: Vector
+
+    @model_validator(mode="after")
+    def _a_hackable_model(self) -> RewardHacking:
+        n = len(self.pi_sft)
+        for name in ("proxy", "gold"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"{name} has {len(getattr(self, name))} values, expected {n} like pi_sft")
+        # What the figure claims holds for every model that passes: as β falls, KL and E[proxy] rise (their
+        # β-derivatives are −Var/β³ and −Var/β²); E[gold] rises at first when proxy and gold covary under
+        # π_SFT, and ends, as β → 0⁺, at the gold reward of the proxy's top response: below its start, so
+        # it peaks in between.
+        top = max(self.proxy)
+        if self.proxy.count(top) != 1:
+            raise ValueError("two responses share the top proxy reward, expected one (the one the RM overrates)")
+        mean_proxy = sum((p * r for p, r in zip(self.pi_sft, self.proxy, strict=True)), Decimal(0))
+        mean_gold = sum((p * g for p, g in zip(self.pi_sft, self.gold, strict=True)), Decimal(0))
+        covariance = sum((p * (r - mean_proxy) * (g - mean_gold)
+                          for p, r, g in zip(self.pi_sft, self.proxy, self.gold, strict=True)), Decimal(0))
+        if covariance <= 0:
+            raise ValueError(f"proxy and gold covary by {covariance} under π_SFT, expected a positive covariance "
+                             "(a proxy that is right near π_SFT)")
+        if self.gold[self.proxy.index(top)] >= mean_gold:
+            raise ValueError(f"the proxy's top response has gold reward {self.gold[self.proxy.index(top)]}, "
+                             f"expected less than E_SFT[gold] = {mean_gold} (a response the proxy overrates)")
+        return self
 
 
 class Figures(Strict):
     beta_range: Annotated[tuple[Beta, Beta], AfterValidator(lambda r: r if r[0] < r[1] else _bad_range(r))]
+    reward_hacking: RewardHacking
     items: tuple[Figure, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -141,3 +141,18 @@ def win_rate_interval(rate: Term, n: Term, z_crit: Term, ops: Ops) -> tuple[Term
 def best_of_n_kl(n: Term, ops: Ops) -> Term:
     """KL of best-of-n sampling from its base policy: log n − (n − 1)/n."""
     return ops.log(n) - (n - 1) / n
+
+
+@dataclass(frozen=True)
+class ProxyAndGold:
+    """The optimum of a proxy reward, judged by the gold one: Gao et al. 2023's setting in one prompt."""
+
+    kl: Term  # KL(π*‖π_SFT) in nats, π* the optimum for the proxy at β
+    proxy: Term  # E_π*[proxy], what the optimisation sees rise
+    gold: Term  # E_π*[gold], what the learner wanted
+
+
+def proxy_and_gold(pi_sft: Sequence[Term], proxy: Sequence[Term], gold: Sequence[Term], beta: Term,
+                   ops: Ops) -> ProxyAndGold:
+    solved = optimal_policy(pi_sft, proxy, beta, ops)
+    return ProxyAndGold(kl=solved.kl, proxy=solved.expected_reward, gold=expectation(solved.pi, gold))
