@@ -392,11 +392,15 @@ FIGURE_IDS: tuple[str, ...] = get_args(FigureId)
 PER_EXAMPLE_FIGURES: tuple[str, ...] = ("fig-policy-vs-beta", "fig-tradeoff")
 
 
+class FigurePanel(Strict):
+    alt: Text  # what this one panel shows, for a card's image of it
+
+
 class Figure(Strict):
     id: FigureId
     title: Text
     alt: Text
-    panels: tuple[Text, ...] = ()  # one alt text per example, in order, for a per-example figure
+    panels: tuple[FigurePanel, ...] = ()  # one per example, in order, for a per-example figure
 
 
 class RewardHacking(Strict):
@@ -426,11 +430,11 @@ class RewardHacking(Strict):
         covariance = sum((p * (r - mean_proxy) * (g - mean_gold)
                           for p, r, g in zip(self.pi_sft, self.proxy, self.gold, strict=True)), Decimal(0))
         if covariance <= 0:
-            raise ValueError(f"proxy and gold covary by {covariance} under π_SFT, expected a positive covariance "
-                             "(a proxy that is right near π_SFT)")
+            raise ValueError(f"proxy and gold covary by {covariance.normalize()} under π_SFT, expected a positive "
+                             "covariance (a proxy that is right near π_SFT)")
         if self.gold[self.proxy.index(top)] >= mean_gold:
-            raise ValueError(f"the proxy's top response has gold reward {self.gold[self.proxy.index(top)]}, "
-                             f"expected less than E_SFT[gold] = {mean_gold} (a response the proxy overrates)")
+            raise ValueError(f"the proxy's top response has gold reward {self.gold[self.proxy.index(top)]}, expected "
+                             f"less than E_SFT[gold] = {mean_gold.normalize()} (a response the proxy overrates)")
         return self
 
 

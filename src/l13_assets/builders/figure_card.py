@@ -34,7 +34,7 @@ def panels(lesson: Lesson, figure_id: str, media: dict[str, bytes], prefix: str)
     entries = entries_by_id(lesson)
     if figure_id in PER_EXAMPLE_FIGURES:
         sizes = [replace(figures.PHONE_PANEL, panel=i) for i in range(len(lesson.examples))]
-        alts = [expand(alt, entries) for alt in item.panels]  # the loader checked one per example
+        alts = [expand(panel.alt, entries) for panel in item.panels]  # the loader checked one per example
     else:
         sizes, alts = [figures.PHONE_PANEL], [expand(item.alt, entries)]
     out = []
