@@ -134,21 +134,32 @@ def render_formats(lesson: Lesson, figure_id: str, fmts: Sequence[str], size: Si
     for fmt in fmts:
         if fmt not in FORMATS:
             raise ValueError(f"figure format '{fmt}' is unknown, expected one of {', '.join(FORMATS)}")
-    size = size or default_size(figure_id)
-    key = (lesson, figure_id, size)
-    known = dict(_RENDERED.get(key, {}))
-    if "svg" not in known:
-        with _style(size):
-            known["svg"] = save(_draw(lesson, figure_id, size, minor_ticks_as_marks=True))
-    if "png" in fmts and "png" not in known:
-        from .figure_svg import to_png
+    entry = _entry(lesson, figure_id, size or default_size(figure_id))
+    if "png" in fmts:
+        _png(entry)
+    return {fmt: entry[fmt] for fmt in fmts}
 
-        known["png"] = to_png(known["svg"], PNG_WIDTH_PX)
-    _RENDERED.pop(key, None)
-    _RENDERED[key] = known  # most recent last
+
+def _entry(lesson: Lesson, figure_id: str, size: Size) -> dict[str, bytes]:
+    """The remembered formats of one render, its SVG drawn if it was not; the memo's most recent entry."""
+    key = (lesson, figure_id, size)
+    entry = _RENDERED.pop(key, {})
+    if "svg" not in entry:
+        with _style(size):
+            entry["svg"] = save(_draw(lesson, figure_id, size, minor_ticks_as_marks=True))
+    _RENDERED[key] = entry  # most recent last
     while len(_RENDERED) > RENDERED_MAX:
         del _RENDERED[next(iter(_RENDERED))]
-    return {fmt: known[fmt] for fmt in fmts}
+    return entry
+
+
+def _png(entry: dict[str, bytes]) -> bytes:
+    """The entry's PNG, rasterised from its SVG if it has none yet (safe in a thread: one key, one write)."""
+    if "png" not in entry:
+        from .figure_svg import to_png
+
+        entry["png"] = to_png(entry["svg"], PNG_WIDTH_PX)
+    return entry["png"]
 
 
 def forget_renders() -> None:
@@ -157,12 +168,21 @@ def forget_renders() -> None:
 
 
 def build(ctx: Context) -> list[Output]:
+    """Every figure as SVG and PNG. resvg rasterises without Python's lock, so each PNG is made in a thread
+    while matplotlib draws the next figure's SVG here (the same bytes as ``render_formats``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     lesson = ctx.source.lesson
-    outputs = []
-    for figure_id in figure_ids(lesson):
-        for fmt, data in render_formats(lesson, figure_id, FORMATS).items():
-            outputs.append(Output(f"figures/{figure_id}.{fmt}", data))
-    return outputs
+    entries = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:  # one raster beside the drawing: the machine has 2 cores
+        pngs = []
+        for figure_id in figure_ids(lesson):
+            entries[figure_id] = _entry(lesson, figure_id, default_size(figure_id))
+            pngs.append(pool.submit(_png, entries[figure_id]))
+        for png in pngs:
+            png.result()
+    return [Output(f"figures/{figure_id}.{fmt}", entry[fmt]) for figure_id, entry in entries.items()
+            for fmt in FORMATS]
 
 
 # ----------------------------------------------------------------------------------------------------------
