@@ -26,7 +26,7 @@ def main() -> None:
 
     from l13_assets.builders import Context
     from l13_assets.builders.figure_svg import to_png
-    from l13_assets.builders.figures import PNG_WIDTH_PX, Size, _style, build, figure_ids, forget_renders, save
+    from l13_assets.builders.figures import PNG_DPI, Size, _style, build, figure_ids, forget_renders, save
     from l13_assets.loader import load
 
     source = load(ROOT / "source" / "l13.yaml")
@@ -47,7 +47,7 @@ def main() -> None:
             for _ in figure_ids(source.lesson):
                 fig = matplotlib.figure.Figure(figsize=(size.width_in, size.height_in))
                 fig.subplots(1, 2, sharey=True)
-                to_png(save(fig), PNG_WIDTH_PX)
+                to_png(save(fig), round(size.width_in * PNG_DPI))
         return time.perf_counter() - start
 
     first = once()

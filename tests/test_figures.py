@@ -17,7 +17,7 @@ import pytest
 from l13_assets.builders import Context, builder
 from l13_assets.builders.figures import (
     PHONE_PANEL,
-    PNG_WIDTH_PX,
+    PNG_DPI,
     Size,
     curve_gid,
     default_size,
@@ -334,12 +334,12 @@ def test_the_png_is_the_svg_drawing_rasterised_with_its_text(lesson: Lesson, fig
     fig = figure(lesson, figure_id, width_in=size.width_in, height_in=size.height_in, font_pt=size.font_pt)
     agg = io.BytesIO()
     with module._style(size):
-        fig.savefig(agg, format="png", dpi=PNG_WIDTH_PX / size.width_in)
+        fig.savefig(agg, format="png", dpi=PNG_DPI)
     height = png_size(agg.getvalue())[1]
-    assert abs(png_size(png)[1] - height) <= 1 and png_size(png)[0] == PNG_WIDTH_PX
+    assert abs(png_size(png)[1] - height) <= 1 and png_size(png)[0] == round(size.width_in * PNG_DPI)
     reference = _grey_cells(agg.getvalue(), height)
     ours = np.abs(_grey_cells(png, height) - reference).mean()
-    textless = to_png(re.sub(rb"<text[^>]*>[^<]*</text>", b"", svg), PNG_WIDTH_PX)
+    textless = to_png(re.sub(rb"<text[^>]*>[^<]*</text>", b"", svg), png_size(png)[0])
     assert ours < 0.5 * np.abs(_grey_cells(textless, height) - reference).mean()
 
 
@@ -412,7 +412,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_png_is_print_resolution_and_svg_has_no_date(lesson: Lesson) -> None:
     for figure_id in figure_ids(lesson):
         png = render(lesson, figure_id, "png")
-        assert png_size(png)[0] >= 1600
+        assert png_size(png)[0] == round(default_size(figure_id).width_in * PNG_DPI) and PNG_DPI >= 200
         assert b"tIME" not in png and b"Software" not in png
         svg = render(lesson, figure_id, "svg").decode()
         assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
@@ -429,7 +429,7 @@ def test_a_small_render_keeps_fonts_legible(lesson: Lesson) -> None:
     sizes = {t.get_fontsize() for t in small.findobj(lambda a: hasattr(a, "get_fontsize"))}
     assert min(sizes) >= 6
     png = render(lesson, "fig-policy-vs-beta", "png", Size(4.0, 2.2))
-    assert png_size(png) == (PNG_WIDTH_PX, round(PNG_WIDTH_PX * 2.2 / 4.0))
+    assert png_size(png) == (960, 528)  # 240 dpi
 
 
 def test_unknown_figure_or_format_is_refused(lesson: Lesson) -> None:

@@ -17,7 +17,19 @@ from typing import TYPE_CHECKING, Any
 from ..lesson_text import MINUS, format_number
 from ..model import Lesson, RewardHacking
 from ..rlhf_math import ProxyAndGold, proxy_and_gold, vector
-from .figure_beta import GREY, LABEL_BOX, SERIES, VERMILLION, beta_grid, line, note, note_lines, plain_number, scale
+from .figure_beta import (
+    GREY,
+    LABEL_BOX,
+    SERIES,
+    VERMILLION,
+    beta_grid,
+    line,
+    note,
+    note_lines,
+    plain_number,
+    scale,
+    unclipped_grid,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -77,23 +89,24 @@ def draw(lesson: Lesson, width_in: float, height_in: float) -> Figure:
     ax = fig.subplots()
     betas = beta_grid(lesson)[::-1]  # β falling: KL rising, left to right
     solved = sweep(model, betas)
-    line(ax, solved.kl, solved.proxy, SERIES[0], "proxy: RM score", "reward-hacking-proxy")
-    line(ax, solved.kl, solved.gold, SERIES[1], "gold: true reward", "reward-hacking-gold")
     end = limit_kl(model)
     top_response = model.proxy.index(max(model.proxy))
     ends = (max(model.proxy), model.gold[top_response])
     low_y = float(min(min(model.gold), ends[1])) - 0.25
     ax.set_xlim(0, end * 1.04)
     ax.set_ylim(low_y, float(max(model.proxy)) + 0.55)
+    line(ax, solved.kl, solved.proxy, SERIES[0], "proxy: RM score", "reward-hacking-proxy")
+    line(ax, solved.kl, solved.gold, SERIES[1], "gold: true reward", "reward-hacking-gold")
     for value, s in zip(ends, SERIES, strict=False):
         ax.plot([end], [float(value)], marker=s.marker, markersize=7 * scale(), markerfacecolor="white",
                 markeredgecolor=s.colour, markeredgewidth=1.4 * scale(), linestyle="none", clip_on=False, zorder=5)
     note(ax, f"β → 0⁺: {format_number(ends[1])}", (end, float(ends[1])), (0, -9), small, ha="right", va="top",
          colour=VERMILLION)
     peak = gold_peak(model, betas[::-1])
-    ax.axvline(peak.kl, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)), zorder=1)
+    ax.axvline(peak.kl, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)), zorder=1, clip_on=False)
     ax.plot([peak.kl], [peak.gold], marker="s", color=VERMILLION, markersize=6.5 * scale(), markeredgecolor="black",
-            markeredgewidth=0.7, linestyle="none", zorder=7, gid="reward-hacking-gold-peak")
+            markeredgewidth=0.7, linestyle="none", zorder=7, gid="reward-hacking-gold-peak",
+            clip_on=False)  # on the curve, inside the axes
     # Below the falling gold curve, which stays above the gold limit until the axis end.
     note_lines(ax, (f"gold peaks: {two_decimals(peak.gold)}", f"at KL {two_decimals(peak.kl)}"),
                (peak.kl, float(ends[1])), (4, -1.25 * small), small, bbox=LABEL_BOX)
@@ -103,6 +116,7 @@ def draw(lesson: Lesson, width_in: float, height_in: float) -> Figure:
     ax.yaxis.set_major_locator(FixedLocator([k / 2 for k in range(math.ceil(2 * y_low), math.floor(2 * y_high) + 1)]))
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(FuncFormatter(lambda v, _: plain_number(v)))
+    unclipped_grid(ax)
     ax.set_xlabel("KL from the SFT policy, nats (β falls →)")
     ax.set_ylabel("expected reward")
     ax.set_title(TITLE)

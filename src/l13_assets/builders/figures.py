@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 FORMATS = ("svg", "png")
 WIDTH_IN = 8.0  # default size: two panels side by side, readable at full page width and on a screen
 HEIGHT_IN = 3.6
-PNG_WIDTH_PX = 1920  # 8 in at 240 dpi: print resolution at full page width; every figure's PNG is this wide
+PNG_DPI = 240  # 8 in × 240 = 1,920 px: print resolution at full page width
 MIN_FONT_PT = 6.0  # the cheatsheet's floor for legible print
 # One panel as a card shows it: 3.4 in is 326 CSS px, about a phone's width, so the image is shown at or near
 # its own size there; 9 pt small text is 12 CSS px, and stays at 9 px or more down to 245 px of width.
@@ -136,7 +136,7 @@ def render_formats(lesson: Lesson, figure_id: str, fmts: Sequence[str], size: Si
             raise ValueError(f"figure format '{fmt}' is unknown, expected one of {', '.join(FORMATS)}")
     entry = _entry(lesson, figure_id, size or default_size(figure_id))
     if "png" in fmts:
-        _png(entry)
+        _png(entry, size or default_size(figure_id))
     return {fmt: entry[fmt] for fmt in fmts}
 
 
@@ -153,12 +153,12 @@ def _entry(lesson: Lesson, figure_id: str, size: Size) -> dict[str, bytes]:
     return entry
 
 
-def _png(entry: dict[str, bytes]) -> bytes:
+def _png(entry: dict[str, bytes], size: Size) -> bytes:
     """The entry's PNG, rasterised from its SVG if it has none yet (safe in a thread: one key, one write)."""
     if "png" not in entry:
         from .figure_svg import to_png
 
-        entry["png"] = to_png(entry["svg"], PNG_WIDTH_PX)
+        entry["png"] = to_png(entry["svg"], round(size.width_in * PNG_DPI))
     return entry["png"]
 
 
@@ -178,7 +178,7 @@ def build(ctx: Context) -> list[Output]:
         pngs = []
         for figure_id in figure_ids(lesson):
             entries[figure_id] = _entry(lesson, figure_id, default_size(figure_id))
-            pngs.append(pool.submit(_png, entries[figure_id]))
+            pngs.append(pool.submit(_png, entries[figure_id], default_size(figure_id)))
         for png in pngs:
             png.result()
     return [Output(f"figures/{figure_id}.{fmt}", entry[fmt]) for figure_id, entry in entries.items()
