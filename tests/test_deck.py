@@ -121,7 +121,9 @@ def test_concept_cards_show_the_question_then_answer_source_and_figure(imported:
     optimal = {c.ord + 1: c for c in notes["card-optimal-policy"].cards()}
     assert "π* = (0.9172, 0.0828), with Z = 4.8334." in visible_text(optimal[9].answer())  # placeholders expanded
     assert "Rafailov et al. 2023, Direct preference optimization" in visible_text(optimal[1].answer())
-    assert re.search(r'<img src="l13-rlhf-fig-policy-vs-beta-[0-9a-f]{10}\.svg" alt="Two panels', optimal[5].answer())
+    for panel in (1, 2):  # one image per example's panel (figure_card; its own tests check the alt texts)
+        assert re.search(rf'<img src="l13-rlhf-fig-policy-vs-beta-{panel}-[0-9a-f]{{10}}\.svg" alt="[^"]+" '
+                         r'data-min-text-px="[0-9.]+"', optimal[5].answer())
     assert r"\[\pi^*(y\mid x) = \frac{1}{Z(x)}" in optimal[1].answer()
 
 
@@ -208,7 +210,12 @@ def test_no_missing_and_no_unused_media(imported: Any) -> None:
     check = col.media.check()
     assert list(check.missing) == [] and list(check.unused) == []
     present = sorted(os.listdir(col.media.dir()))
-    assert len(present) == 2 and all(name.startswith("l13-rlhf-fig-") for name in present)
+    from l13_assets.model import PER_EXAMPLE_FIGURES
+
+    lesson = default_lesson()  # a card shows a per-example figure as one image per example
+    expected = sum(len(lesson.examples) if c.figure in PER_EXAMPLE_FIGURES else 1
+                   for c in lesson.flashcards if c.figure is not None)
+    assert len(present) == expected and all(name.startswith("l13-rlhf-fig-") for name in present)
 
 
 def test_deck_description_states_version_and_changes(imported: Any) -> None:

@@ -22,7 +22,17 @@ from pydantic import BaseModel, ValidationError
 from . import note_ids
 from .errors import Problem, UserError
 from .lesson_text import PLACEHOLDER, entries_by_id, lookup
-from .model import LATEX, AtomicCard, Example, Figure, Instrument, Lesson, Reference, walk
+from .model import (
+    LATEX,
+    PER_EXAMPLE_FIGURES,
+    AtomicCard,
+    Example,
+    Figure,
+    Instrument,
+    Lesson,
+    Reference,
+    walk,
+)
 from .resources import read_source
 from .yaml_reader import Located, Path, dotted, read_yaml
 
@@ -61,7 +71,7 @@ def parse(raw: bytes, name: str) -> Source:
         problems += [_schema_problem(located, e) for e in errors
                      if not (e["type"] == "too_short" and tuple(e["loc"]) in deeper)]
         raise UserError(sorted(set(problems))) from None
-    problems += _id_problems(lesson, located) + _range_problems(lesson, located)
+    problems += _id_problems(lesson, located) + _range_problems(lesson, located) + _panel_problems(lesson, located)
     problems += note_ids.source_problems(lesson, located)  # renamed_from and retired, as far as the source shows
     if problems:
         raise UserError(sorted(set(problems)))
@@ -147,6 +157,16 @@ def _range_problems(lesson: Lesson, located: Located) -> list[Problem]:
     return [located.problem(("examples", i, "beta"), f"β = {example.beta} lies outside figures.beta_range "
                             f"[{low}, {high}], expected a β the figures can mark (or a wider range)")
             for i, example in enumerate(lesson.examples) if not low < example.beta < high]
+
+
+def _panel_problems(lesson: Lesson, located: Located) -> list[Problem]:
+    """A card shows a per-example figure as one image per example, each with its own alt text."""
+    n = len(lesson.examples)
+    return [located.problem(("figures", "items", i, "panels") if item.panels else ("figures", "items", i),
+                            f"{item.id} has {len(item.panels)} panel alt texts, expected {n}, one per example "
+                            "(each panel is its own image on a card)")
+            for i, item in enumerate(lesson.figures.items)
+            if item.id in PER_EXAMPLE_FIGURES and len(item.panels) != n]
 
 
 def _dangling(target: str, kind: type[BaseModel], entries: dict[str, BaseModel]) -> str:

@@ -634,9 +634,17 @@ class DrillSpec(Strict):
     win_rate_gain: IntervalDrills = Field(description="Whether a win rate shows a gain.")
 
 
-# The drawings the figures builder knows; the source gives each one's title and alt text.
-FigureId = Literal["fig-policy-vs-beta", "fig-tradeoff"]
+# The drawings the figures builder knows; the source gives each one's title and alt text. The first two
+# draw one panel per example (a card shows each panel as its own image, so ``panels`` gives each one's alt).
+FigureId = Literal["fig-policy-vs-beta", "fig-tradeoff", "fig-reward-hacking"]
 FIGURE_IDS: tuple[str, ...] = get_args(FigureId)
+PER_EXAMPLE_FIGURES: tuple[str, ...] = ("fig-policy-vs-beta", "fig-tradeoff")
+
+
+class FigurePanel(Strict):
+    """One panel of a per-example figure, shown as its own image on a card."""
+
+    alt: Text = Field(description="What this one panel shows, for a card's image of it.")
 
 
 class Figure(Strict):
@@ -645,13 +653,51 @@ class Figure(Strict):
     id: FigureId = Field(description="Which drawing: one of the figures the builder knows.")
     title: Text = Field(description="The figure's title.")
     alt: Text = Field(description="Alt text describing the figure for a reader who cannot see it.")
+    panels: tuple[FigurePanel, ...] = Field(default=(), max_length=MAX_ITEMS, description=(
+        "One panel per example, in order, for a per-example figure (each card shows one image per panel)."))
+
+
+class RewardHacking(Strict):
+    """A stated toy model for the reward-hacking figure: the KL-regularised optimum π* ∝ π_SFT·exp(proxy/β)
+    of one prompt whose reward model (the proxy) overrates one response that the true (gold) reward rates
+    low. Sweeping β traces proxy and gold reward against KL(π*‖π_SFT)."""
+
+    pi_sft: Distribution = Field(description="The toy prompt's SFT policy over its responses.")
+    proxy: Vector = Field(description="The reward model's (proxy) reward of each response.")
+    gold: Vector = Field(description="The true (gold) reward of each response.")
+
+    @model_validator(mode="after")
+    def _a_hackable_model(self) -> RewardHacking:
+        n = len(self.pi_sft)
+        for name in ("proxy", "gold"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"{name} has {len(getattr(self, name))} values, expected {n} like pi_sft")
+        # What the figure claims holds for every model that passes: as β falls, KL and E[proxy] rise (their
+        # β-derivatives are −Var/β³ and −Var/β²); E[gold] rises at first when proxy and gold covary under
+        # π_SFT, and ends, as β → 0⁺, at the gold reward of the proxy's top response: below its start, so
+        # it peaks in between.
+        top = max(self.proxy)
+        if self.proxy.count(top) != 1:
+            raise ValueError("two responses share the top proxy reward, expected one (the one the RM overrates)")
+        mean_proxy = sum((p * r for p, r in zip(self.pi_sft, self.proxy, strict=True)), Decimal(0))
+        mean_gold = sum((p * g for p, g in zip(self.pi_sft, self.gold, strict=True)), Decimal(0))
+        covariance = sum((p * (r - mean_proxy) * (g - mean_gold)
+                          for p, r, g in zip(self.pi_sft, self.proxy, self.gold, strict=True)), Decimal(0))
+        if covariance <= 0:
+            raise ValueError(f"proxy and gold covary by {covariance.normalize()} under π_SFT, expected a positive "
+                             "covariance (a proxy that is right near π_SFT)")
+        if self.gold[self.proxy.index(top)] >= mean_gold:
+            raise ValueError(f"the proxy's top response has gold reward {self.gold[self.proxy.index(top)]}, expected "
+                             f"less than E_SFT[gold] = {mean_gold.normalize()} (a response the proxy overrates)")
+        return self
 
 
 class Figures(Strict):
-    """The figures: the β axis they share and each figure's words."""
+    """The figures: the β axis they share, the reward-hacking toy model and each figure's words."""
 
     beta_range: Annotated[tuple[Beta, Beta], AfterValidator(lambda r: r if r[0] < r[1] else _bad_range(r))] = Field(
         description="The β axis, [low, high] with low < high; every example's β lies inside.")
+    reward_hacking: RewardHacking = Field(description="The stated toy model the reward-hacking figure draws.")
     items: tuple[Figure, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="Each figure once.")
 
     @model_validator(mode="after")

@@ -147,3 +147,18 @@ def ranked_pairs(reward: Sequence[Term]) -> list[tuple[Term, Term]]:
     """The C(K,2) (preferred, rejected) reward pairs of K responses listed best first, as InstructGPT's RM
     loss averages them."""
     return [(reward[i], reward[j]) for i in range(len(reward)) for j in range(i + 1, len(reward))]
+
+
+@dataclass(frozen=True)
+class ProxyAndGold:
+    """The optimum of a proxy reward, judged by the gold one: Gao et al. 2023's setting in one prompt."""
+
+    kl: Term  # KL(π*‖π_SFT) in nats, π* the optimum for the proxy at β
+    proxy: Term  # E_π*[proxy], what the optimisation sees rise
+    gold: Term  # E_π*[gold], what the learner wanted
+
+
+def proxy_and_gold(pi_sft: Sequence[Term], proxy: Sequence[Term], gold: Sequence[Term], beta: Term,
+                   ops: Ops) -> ProxyAndGold:
+    solved = optimal_policy(pi_sft, proxy, beta, ops)
+    return ProxyAndGold(kl=solved.kl, proxy=solved.expected_reward, gold=expectation(solved.pi, gold))

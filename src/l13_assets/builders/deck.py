@@ -10,7 +10,6 @@ templates (Anki's own ``{{Field}}`` syntax) and the CSS are read verbatim from `
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
 import time
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..drills import Drill, generate
 from ..errors import UserError
-from ..lesson_text import MINUS, entries_by_id, expand, to_markup
+from ..lesson_text import MINUS, entries_by_id, to_markup
 from ..model import MAX_CARDS_PER_NOTE, AtomicCard, Finding, Flashcard, Lesson, Reference
 from ..note_ids import reconcile
 from ..resources import notes_history_path, templates_dir
@@ -216,15 +215,9 @@ def _concept_back(card: AtomicCard, entries: dict[str, Any], figure: str, env: E
 def _figure(lesson: Lesson, card: Flashcard, env: Environment, media: dict[str, bytes]) -> str:
     if card.figure is None:
         return ""
-    from . import figures
+    from .figure_card import panels
 
-    data = figures.render(lesson, card.figure, "svg")
-    # The content hash in the name: a redrawn figure changes the field, so the note's time moves and Anki
-    # imports the new file instead of keeping the learner's old one under the same name.
-    name = f"{MEDIA_PREFIX}{card.figure}-{hashlib.sha256(data).hexdigest()[:10]}.svg"
-    media[name] = data
-    alt = next(f.alt for f in lesson.figures.items if f.id == card.figure)
-    return render(env, "figure.html.j2", file=name, alt=expand(alt, entries_by_id(lesson)))
+    return render(env, "figure.html.j2", panels=panels(lesson, card.figure, media, MEDIA_PREFIX))
 
 
 def _citation(reference: Reference) -> dict[str, object]:
