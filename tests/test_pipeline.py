@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, SOURCE, run_cli
+from l13_assets.builders import REGISTRY
 
-OUTPUTS = {"l13-rlhf.apkg", "l13-cheatsheet-a4.pdf", "l13-cheatsheet-letter.pdf", "manifest.json"}
+OUTPUTS = {"l13-rlhf.apkg", "l13-cheatsheet-a4.pdf", "l13-cheatsheet-letter.pdf", "manifest.json", "preview/index.html"}
 
 
 def build(source: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -67,7 +68,7 @@ def test_full_build_writes_every_output_and_a_true_manifest(built: tuple[Path, P
     assert manifest["source"] == {"name": "l13.yaml", "sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
     assert manifest["tool"]["name"] == "l13-assets"  # type: ignore[index]
     assert manifest["facts_checked"] >= 40  # type: ignore[operator]
-    assert set(manifest["builders"]) == {"figures", "deck", "cheatsheet"}  # type: ignore[arg-type]
+    assert set(manifest["builders"]) == set(REGISTRY)  # type: ignore[arg-type]
 
 
 def test_same_source_same_bytes_in_another_folder_and_hash_seed(built: tuple[Path, Path], tmp_path: Path) -> None:

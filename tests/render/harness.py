@@ -138,12 +138,12 @@ SHOW = """async ([html]) => {
 }"""
 
 # A class switch needs no new frame: the measurements read styles and boxes, which makes the browser apply
-# the new classes first.
-MEASURE = """([htmlClass, bodyClass, options]) => {
+# the new classes first. One call measures every mode at the current width.
+MEASURE = """([modes, options]) => modes.map(([htmlClass, bodyClass]) => {
   document.documentElement.className = htmlClass;
   document.body.className = bodyClass;
   return l13Measure(document.getElementById("qa"), options);
-}"""
+})"""
 
 
 class Reviewer:
@@ -156,29 +156,44 @@ class Reviewer:
         self.page.goto(reviewer_page(media).as_uri())
         self.page.evaluate("MathJax.startup.promise")
         self._done: dict[tuple[str, str], dict[tuple[int, str], Render]] = {}
+        self._failed: dict[tuple[str, str], Exception] = {}
 
     def render(self, card: anki_cards.Card, side: anki_cards.Side, width: int, mode: reviewer.Mode) -> Render:
         key = (card.key, side.name)
+        if key in self._failed:  # a side whose render raised is not tried again for every width and mode
+            raise AssertionError(f"rendering {card.key} {side.name} failed: {self._failed[key]}")
         if key not in self._done:
-            self._done[key] = dict(self._render_all(card.ord, side.html))
+            try:
+                self._done[key] = dict(self._render_all(card.ord, side.html))
+            except Exception as error:
+                self._failed[key] = error
+                raise
         return self._done[key][(width, mode.name)]
 
     def _render_all(self, card_ord: int, html: str) -> Iterator[tuple[tuple[int, str], Render]]:
+        # Typeset once, as the reviewer does when it shows the card; then only the screen width changes.
+        # MathJax 3 breaks no lines and sizes math relative to the text around it, so its output does not
+        # depend on the width it was typeset at: a resize is what a phone turned sideways does to the card.
+        self.page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
+        self.page.evaluate(SHOW, [html])
         for width in WIDTHS:
-            self.page.set_viewport_size({"width": width, "height": HEIGHT})
-            self.page.evaluate(SHOW, [html])
-            for mode in reviewer.MODES:
-                yield (width, mode.name), self.measure(card_ord, width, mode)
+            for mode, render in zip(reviewer.MODES, self.measure(card_ord, width, reviewer.MODES), strict=True):
+                yield (width, mode.name), render
 
-    def measure(self, card_ord: int, width: int, mode: reviewer.Mode) -> Render:
+    def measure(self, card_ord: int, width: int, modes: tuple[reviewer.Mode, ...]) -> list[Render]:
+        self.page.set_viewport_size({"width": width, "height": HEIGHT})
         options = {"contrast": MIN_CONTRAST, "figureText": MIN_FIGURE_TEXT_PX if width == FIGURE_TEXT_WIDTH else 0}
-        result = self.page.evaluate(MEASURE, [mode.html_class, reviewer.body_class(card_ord, mode), options])
-        STATS["renders"] += 1
-        STATS["math"] += result["math"]
-        return Render(self.watch.drain() + result["problems"], result["math"])
+        classes = [[mode.html_class, reviewer.body_class(card_ord, mode)] for mode in modes]
+        results = self.page.evaluate(MEASURE, [classes, options])
+        renders = []
+        for result in results:
+            STATS["renders"] += 1
+            STATS["math"] += result["math"]
+            renders.append(Render(self.watch.drain() + result["problems"], result["math"]))
+        return renders
 
     def show_html(self, html: str, width: int, mode: reviewer.Mode) -> Render:
         """Render any card HTML once (the suite's own checks of its assertions use it)."""
         self.page.set_viewport_size({"width": width, "height": HEIGHT})
         self.page.evaluate(SHOW, [html])
-        return self.measure(0, width, mode)
+        return self.measure(0, width, (mode,))[0]

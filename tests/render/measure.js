@@ -10,15 +10,15 @@
     const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
     const text = (node.textContent || el.getAttribute("alt") || el.getAttribute("src") || "").replace(/\s+/g, " ").trim();
     const math = el.closest("mjx-container");
-    const where = math ? "math " + JSON.stringify(mathSource(math).slice(0, 80)) : JSON.stringify(text.slice(0, 80));
+    const where = math ? `in the math "${mathSource(math).slice(0, 90)}"` : `"${text.slice(0, 90)}"`;
     const cls = el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "";
     return `<${el.tagName.toLowerCase()}${cls}> ${where}`;
   }
 
   // MathJax keeps the TeX it typeset; naming it says which formula a problem is in.
   function mathSource(container) {
-    const item = MathJax.startup.document.math.toArray().find((m) => m.typesetRoot === container);
-    return item ? item.math : container.textContent;
+    for (const item of MathJax.startup.document.math) if (item.typesetRoot === container) return item.math;
+    return container.textContent;
   }
 
   function outsideMath(node) {
