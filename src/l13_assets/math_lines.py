@@ -11,6 +11,7 @@ with its last piece, so a period never wraps onto a line of its own. The pieces 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 RELATIONS = frozenset({"approx", "propto", "le", "leq", "ge", "geq", "ne", "neq", "equiv", "to", "mapsto",
                        "sim", "simeq", "ll", "gg"})
@@ -55,7 +56,7 @@ def pieces(tex: str) -> list[str]:
             cuts.append(i)
         i += 1
     cuts.append(len(tex))
-    parts = [tex[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+    parts = [tex[a:b].strip() for a, b in pairwise(cuts)]
     return [p for p in parts if p]
 
 

@@ -3,9 +3,9 @@ mode and in each client's night mode. A failure names the card, the side, the wi
 
 from __future__ import annotations
 
+import harness
 import pytest
 
-import harness
 from l13_assets.builders.preview import reviewer
 
 DECK = harness.built_deck()

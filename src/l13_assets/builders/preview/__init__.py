@@ -16,8 +16,10 @@ from typing import Any
 from .. import Context, Output
 
 FOLDER = "preview"
-WIDTHS = ({"px": "360", "label": "360 px (phone)", "default": True}, {"px": "412", "label": "412 px", "default": False},
-          {"px": "800", "label": "800 px (desktop)", "default": False}, {"px": "full", "label": "Full", "default": False})
+WIDTHS = ({"px": "360", "label": "360 px (phone)", "default": True},
+          {"px": "412", "label": "412 px", "default": False},
+          {"px": "800", "label": "800 px (desktop)", "default": False},
+          {"px": "full", "label": "Full", "default": False})
 STATIC = ("preview.css", "preview.js", "cards.css", "cards.js")
 
 
@@ -46,9 +48,9 @@ def _stable_ids(ctx: Context, built: list[Output]) -> Iterable[str]:
 
 
 def _pages(ctx: Context, cards: list[Any]) -> dict[str, bytes]:
-    from ...resources import templates_dir
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+    from ...resources import templates_dir
     from . import reviewer
 
     folder = templates_dir() / "preview"
