@@ -61,6 +61,7 @@ def built_deck() -> BuiltDeck:
     built = build(source, folder / "build")
     stable_ids = json.loads(source.with_name("l13.notes.json").read_text(encoding="utf-8"))["notes"]
     read = anki_cards.read(built.data, stable_ids, deck.guid, mistyped=True)
+    STATS["cards"] = len(read.cards)
     media = folder / "collection.media"
     media.mkdir()
     for name, data in read.media.items():

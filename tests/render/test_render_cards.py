@@ -9,7 +9,6 @@ import pytest
 from l13_assets.builders.preview import reviewer
 
 DECK = harness.built_deck()
-harness.STATS["cards"] = len(DECK.cards)
 RENDERS = [pytest.param(card, side, width, mode, id=harness.render_ids(card, side, width, mode))
            for card in DECK.cards for side in card.sides for width in harness.WIDTHS for mode in reviewer.MODES]
 

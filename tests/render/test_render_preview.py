@@ -65,8 +65,10 @@ def test_every_card_of_the_preview_passes_the_render_checks(opened: tuple[Any, A
     page, frame, watch = opened
     page.click(f"button[data-width='{width}']")
     page.set_checked("#night", night)
+    # The switches take effect in the frame (night mode arrives there as a message, so it is awaited).
     assert frame.evaluate("document.documentElement.clientWidth") == width
-    assert frame.evaluate("document.querySelector('.card').classList.contains('nightMode')") == night
+    frame.wait_for_function("(night) => [...document.querySelectorAll('.card')].every((c) => "
+                            "c.classList.contains('nightMode') === night)", arg=night, timeout=5000)
     options = {"contrast": harness.MIN_CONTRAST,
                "figureText": harness.MIN_FIGURE_TEXT_PX if width == harness.FIGURE_TEXT_WIDTH else 0}
     problems = frame.evaluate("""(options) => [...document.querySelectorAll('.side')].flatMap((side) =>
