@@ -4,8 +4,10 @@ Each ``\\( \\)`` or ``\\[ \\]`` formula of a card field is cut before every rela
 stands outside all braces, brackets, parentheses, ``\\left...\\right`` pairs and environments, and after a
 top-level ``\\quad``. Each piece is typeset as a formula of its own, with a space between them, so the browser
 breaks the line between pieces only where the screen is too narrow (where TeX itself breaks inline math), and
-a continued line starts with its relation, as in aligned steps. A punctuation mark after a formula is kept
-with its last piece, so a period never wraps onto a line of its own. The pieces joined are the formula.
+a continued line starts with its relation, as in aligned steps. In running text (inline math) the first
+relation is not cut, so a line never ends on a bare left-hand side ("w_1" with its "= ..." on the next line).
+A punctuation mark after a formula is kept with its last piece, so a period never wraps onto a line of its
+own. The pieces joined are the formula.
 """
 
 from __future__ import annotations
@@ -68,7 +70,9 @@ def breakable(html: str) -> str:
 def _pieces_html(match: re.Match[str]) -> str:
     if match.group("display") is not None:
         return " ".join(rf"\[{p}\]" for p in pieces(match.group("display")))
-    parts = [rf"\({p}\)" for p in pieces(match.group("inline"))]
+    cut = pieces(match.group("inline"))
+    cut[:2] = [" ".join(cut[:2])]  # the left-hand side stays with its first relation
+    parts = [rf"\({p}\)" for p in cut]
     end = match.group("end")
     if end:
         parts[-1] = f'<span class="math-end">{parts[-1]}{end}</span>'
