@@ -108,7 +108,7 @@ def test_concept_cards_show_the_question_then_answer_source_and_figure(imported:
     assert "Worked example, β = 0.5: π* = (0.9172, 0.0828), Z = 4.8334." in answer  # placeholders expanded
     assert "Rafailov et al. 2023, Direct preference optimization" in visible_text(answer)
     assert re.search(r'<img src="l13-rlhf-fig-policy-vs-beta-[0-9a-f]{10}\.svg" alt="Two panels', answer)
-    assert r"\[\pi^*(y\mid x) = \frac{1}{Z(x)}" in answer
+    assert r"\[\pi^*(y\mid x)\] \[= \frac{1}{Z(x)}" in answer  # in pieces that wrap on a phone (math_lines)
     assert "<img" not in question and "Source" not in visible_text(question)
 
 
