@@ -42,10 +42,15 @@ def read(apkg: bytes, stable_ids: Iterable[str], guid: Callable[[str], str], *, 
     type-in field, the back after a wrong answer (Anki's comparison then shows both strings)."""
     from anki.collection import Collection
 
+    from ...writer import fail
+
     names = {guid(stable_id): stable_id for stable_id in stable_ids}
     with tempfile.TemporaryDirectory(prefix="l13-preview-") as folder:
         package = Path(folder) / "deck.apkg"
-        package.write_bytes(apkg)
+        try:  # Anki imports from a file: the one write a builder makes, into a scratch folder
+            package.write_bytes(apkg)
+        except OSError as error:
+            raise fail(package.parent, error, "write a scratch copy of the deck for the preview") from None
         col = Collection(str(Path(folder) / "collection.anki2"))
         try:
             _import(col, package)
