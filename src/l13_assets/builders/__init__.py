@@ -20,7 +20,6 @@ REGISTRY: dict[str, str] = {
     "figures": "l13_assets.builders.figures",
     "deck": "l13_assets.builders.deck",
     "cheatsheet": "l13_assets.builders.cheatsheet",
-    "preview": "l13_assets.builders.preview",
 }
 
 

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from ..drills import Drill, generate
 from ..errors import UserError
 from ..lesson_text import MINUS, entries_by_id, to_markup
-from ..math_lines import breakable
 from ..model import MAX_CARDS_PER_NOTE, AtomicCard, Finding, Flashcard, Lesson, Reference
 from ..note_ids import reconcile
 from ..resources import notes_history_path, templates_dir
@@ -125,8 +124,7 @@ def environment() -> Environment:
 
 
 def render(env: Environment, name: str, **values: Any) -> str:
-    # Formulas in breakable pieces (math_lines): MathJax breaks no line, and a card must fit a phone.
-    return breakable(env.get_template(name).render(**values).strip())
+    return env.get_template(name).render(**values).strip()
 
 
 def math_number(value: object) -> str:
