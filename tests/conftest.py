@@ -32,3 +32,16 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "l13_assets", *args], cwd=cwd or REPO, env=full_env,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def check_lines(text: str) -> list[str]:
+    """The problem lines `check` would print for this source text (load problems or failed facts)."""
+    from l13_assets import verify
+    from l13_assets.errors import UserError
+    from l13_assets.loader import parse
+
+    try:
+        source = parse(text.encode("utf-8"), "l13.yaml")
+    except UserError as error:
+        return [str(p) for p in error.problems]
+    return [str(p) for p in verify.run(source).problems()]

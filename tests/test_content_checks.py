@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from l13_assets import verify
-from l13_assets.errors import UserError
 from l13_assets.loader import parse
 from l13_assets.verify.beta_bands import reward_gap
 from l13_assets.yaml_reader import read_yaml
 
-from conftest import SOURCE
+from conftest import SOURCE, check_lines
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 REAL = parse(TEXT.encode(), "l13.yaml")
@@ -25,12 +24,7 @@ OLD = read_yaml(OLD_FILE.read_bytes(), str(OLD_FILE))[0]
 assert OLD is not None
 
 
-def check(text: str) -> list[str]:
-    try:
-        source = parse(text.encode("utf-8"), "l13.yaml")
-    except UserError as error:
-        return [str(p) for p in error.problems]
-    return [str(p) for p in verify.run(source).problems()]
+check = check_lines
 
 
 def _old(path: tuple[str | int, ...]) -> Any:

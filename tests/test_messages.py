@@ -13,21 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from l13_assets import verify
-from l13_assets.errors import UserError
-from l13_assets.loader import parse
-
-from conftest import SOURCE, run_cli
+from conftest import SOURCE, check_lines, run_cli
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 
 
-def _problems(text: str) -> list[str]:
-    try:
-        source = parse(text.encode("utf-8"), "l13.yaml")
-    except UserError as error:
-        return [str(p) for p in error.problems]
-    return [str(p) for p in verify.run(source).problems()]
+_problems = check_lines
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:

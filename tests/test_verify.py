@@ -10,23 +10,16 @@ from xml.etree import ElementTree
 import pytest
 
 from l13_assets import verify
-from l13_assets.errors import UserError
 from l13_assets.loader import parse
 from l13_assets.verify.rules import derive_verdict
 
-from conftest import SOURCE
+from conftest import SOURCE, check_lines
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 REAL = parse(TEXT.encode(), "l13.yaml")
 
 
-def check(text: str) -> list[str]:
-    """The problem lines `check` would print for this source text (load problems or failed facts)."""
-    try:
-        source = parse(text.encode("utf-8"), "l13.yaml")
-    except UserError as error:
-        return [str(p) for p in error.problems]
-    return [str(p) for p in verify.run(source).problems()]
+check = check_lines
 
 
 def line_of(fragment: str, text: str = TEXT) -> int:
