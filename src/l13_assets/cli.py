@@ -24,7 +24,7 @@ from .errors import CheckFailed, Problem, UserError
 if TYPE_CHECKING:
     from .pipeline import Result
 
-BUILDERS = ("figures", "deck", "cheatsheet")  # mirrors builders.REGISTRY, which is not imported at start-up
+BUILDERS = ("figures", "deck", "cheatsheet", "preview")  # mirrors builders.REGISTRY, which is not imported at start-up
 
 
 def _source_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,7 +81,7 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("build"), show_default=True,
               help="Output folder.")
 @click.option("--only", default=",".join(BUILDERS), show_default=True, metavar="LIST",
-              help="Comma-separated outputs to build: figures, deck, cheatsheet.")
+              help="Comma-separated outputs to build: figures, deck, cheatsheet, preview.")
 @click.option("--paper", type=click.Choice(["a4", "letter", "both"]), default="both", show_default=True,
               help="Cheatsheet paper size.")
 @click.option("--force", is_flag=True, help="Rebuild even if the outputs match the manifest.")

@@ -20,6 +20,7 @@ REGISTRY: dict[str, str] = {
     "figures": "l13_assets.builders.figures",
     "deck": "l13_assets.builders.deck",
     "cheatsheet": "l13_assets.builders.cheatsheet",
+    "preview": "l13_assets.builders.preview",
 }
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..drills import Drill, generate
 from ..errors import UserError
 from ..lesson_text import MINUS, entries_by_id, to_markup
+from ..math_lines import breakable
 from ..model import MAX_CARDS_PER_NOTE, AtomicCard, Finding, Flashcard, Lesson, Reference
 from ..note_ids import reconcile
 from ..resources import notes_history_path, templates_dir
@@ -124,7 +125,8 @@ def environment() -> Environment:
 
 
 def render(env: Environment, name: str, **values: Any) -> str:
-    return env.get_template(name).render(**values).strip()
+    # Formulas in breakable pieces (math_lines): MathJax breaks no line, and a card must fit a phone.
+    return breakable(env.get_template(name).render(**values).strip())
 
 
 def math_number(value: object) -> str:
