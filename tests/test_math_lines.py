@@ -25,17 +25,38 @@ def _source_formulas() -> list[str]:
 
 @pytest.mark.parametrize("tex", _source_formulas())
 def test_the_pieces_of_a_formula_joined_are_the_formula(tex: str) -> None:
-    assert re.sub(r"\s", "", "".join(pieces(tex))) == re.sub(r"\s", "", tex)
+    for inline in (False, True):
+        assert re.sub(r"\s", "", "".join(p.tex for p in pieces(tex, inline=inline))) == re.sub(r"\s", "", tex)
 
 
-def test_cuts_fall_before_top_level_relations_only() -> None:
-    assert pieces(r"Z = \sum_y \pi(y)\,e^{R(y)/\beta} = 4.8") == [r"Z", r"= \sum_y \pi(y)\,e^{R(y)/\beta}", "= 4.8"]
-    assert pieces(r"P(y_1 = y_2) \le \frac{a = b}{2}") == [r"P(y_1 = y_2)", r"\le \frac{a = b}{2}"]
-    assert pieces(r"\left( a = b \right) = c") == [r"\left( a = b \right)", "= c"]
-    cases = r"\begin{cases} a = b & x \\ c \end{cases}"
-    assert pieces(rf"v = {cases}") == ["v", rf"= {cases}"]
+def typeset(tex: str, *, inline: bool = False) -> list[str]:
+    return [p.typeset for p in pieces(tex, inline=inline)]
 
 
-def test_a_period_stays_with_the_last_piece_and_inline_keeps_its_first_equation() -> None:
+def test_display_cuts_fall_before_outer_relations_and_operators_spaced_as_inside_the_formula() -> None:
+    assert typeset(r"Z = \sum_y \pi(y)\,e^{R(y)/\beta} = 4.8") == ["Z", r"{}= \sum_y \pi(y)\,e^{R(y)/\beta}", "{}= 4.8"]
+    assert typeset(r"P(y_1 = y_2) \le \frac{a = b}{2}") == ["P(y_1 = y_2)", r"{}\le \frac{a = b}{2}"]
+    assert typeset(r"\left( a = b \right) = c") == [r"\left( a = b \right)", "{}= c"]
+    cases = r"\begin{cases} a = b - 1 & x \\ c \end{cases}"
+    assert typeset(rf"v = {cases}") == ["v", rf"{{}}= {cases}"]
+    assert typeset(r"a + b(c - d) \cdot e") == ["a", "{}+ b(c - d)", r"{}\cdot e"]
+    # A sign is no operator: after a relation, an opening bracket, another operator, or at the start.
+    assert typeset(r"-a = -b + (-c) \cdot -d") == ["-a", "{}= -b", "{}+ (-c)", r"{}\cdot -d"]
+
+
+def test_a_hand_sized_bracket_is_no_group_but_a_left_right_pair_is() -> None:
+    assert typeset(r"J = \Big[r - \beta \log \frac{p}{q}\Big] + \gamma\,\big(x\big)") == [
+        "J", r"{}= \Big[r", r"{}- \beta \log \frac{p}{q}\Big]", r"{}+ \gamma\,\big(x\big)"]
+    assert typeset(r"\left[r - s\right] - t") == [r"\left[r - s\right]", "{}- t"]
+    assert typeset(r"\Big(h - 1\Big)^2,\quad h = 2") == [r"\Big(h", r"{}- 1\Big)^2,\quad", "h", "{}= 2"]
+
+
+def test_inline_cuts_keep_the_first_relation_and_fall_after_operators() -> None:
+    assert typeset(r"E - \beta K = 0.8982 - 0.5 \cdot 0.1 = 0.4", inline=True) == [
+        "E -{}", r"\beta K = 0.8982 -{}", r"0.5 \cdot{}", "0.1", "{}= 0.4"]
+
+
+def test_a_period_stays_with_the_last_piece_and_pieces_join_without_a_space() -> None:
     html = breakable(r"So \(Z = w_1 + w_2 = 1.08\). Then \[a = b\]")
-    assert html == (r'So \(Z = w_1 + w_2\) <span class="math-end">\(= 1.08\).</span> Then \[a\] \[= b\]')
+    assert html == (r'So \(Z = w_1 +{}\)<wbr>\(w_2\)<wbr><span class="math-end">\({}= 1.08\).</span> '
+                    r"Then \[a\]<wbr>\[{}= b\]")

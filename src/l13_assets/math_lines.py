@@ -1,65 +1,141 @@
 """Formulas that fit a phone: MathJax 3 never breaks a formula across lines, so the card HTML gives it places to.
 
-Each ``\\( \\)`` or ``\\[ \\]`` formula of a card field is cut before every relation (=, <, ≈, ∝, →, ...) that
-stands outside all braces, brackets, parentheses, ``\\left...\\right`` pairs and environments, and after a
-top-level ``\\quad``. Each piece is typeset as a formula of its own, with a space between them, so the browser
-breaks the line between pieces only where the screen is too narrow (where TeX itself breaks inline math), and
-a continued line starts with its relation, as in aligned steps. In running text (inline math) the first
-relation is not cut, so a line never ends on a bare left-hand side ("w_1" with its "= ..." on the next line).
-A punctuation mark after a formula is kept with its last piece, so a period never wraps onto a line of its
-own. The pieces joined are the formula.
+Each ``\\( \\)`` or ``\\[ \\]`` formula of a card field is cut into pieces at the places TeX's own line breaking
+would use, and only at the outer level: never inside braces, parentheses, plain brackets, ``\\left...\\right``
+pairs or environments. The delimiters sized by hand (``\\big(``, ``\\Big[`` ...) are no group to TeX, so a long
+bracket such as the RLHF objective's ``\\Big[ r - \\beta \\log \\frac{..}{..} \\Big]`` may break inside.
+
+- before a relation (=, <, ≈, ∝, →, ...), so a continued line starts with its relation, as in aligned steps;
+  in running text (inline math) not before the first one, so a line never ends on a bare left-hand side;
+- at a binary operator (+, −, ·, ×, ±) between two operands: in display math before it (the continued line
+  starts with the operator, as in a multi-line display), in inline math after it (as TeX breaks a paragraph);
+- after a top-level ``\\quad``, between two formulas of one display.
+
+The pieces are typeset one by one and joined by ``<wbr>``, a break opportunity of no width, so where the screen
+is wide enough they sit on one line exactly as the whole formula would. A relation or operator at a cut gets an
+empty group ``{}`` on its cut side, so TeX spaces it as it would inside the formula (an operator at the start
+of a formula is otherwise read as a sign). A punctuation mark after a formula is kept with its last piece, so
+a period never wraps onto a line of its own. The pieces joined, the glue removed, are the formula.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import pairwise
 
 RELATIONS = frozenset({"approx", "propto", "le", "leq", "ge", "geq", "ne", "neq", "equiv", "to", "mapsto",
                        "sim", "simeq", "ll", "gg"})
+OPERATORS = frozenset({"cdot", "times", "pm", "mp"})
 SPACES_AFTER = frozenset({"quad", "qquad"})
+SIZED = frozenset({f"{size}{side}" for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r", "m")})
+GLUE = "{}"
+BREAK = "<wbr>"
 _OPEN = {"{": "}", "(": ")", "[": "]"}
 _ENTITY = re.compile(r"&(lt|gt);")
 _CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
+_SIZED_DELIMITER = re.compile(r"\s*(\\[{}|]|\\[A-Za-z]+|[()\[\]|./<>])")
 _FORMULA = re.compile(r"\\\((?P<inline>.+?)\\\)(?P<end>[.,;:]?)|\\\[(?P<display>.+?)\\\]", re.S)
 
 
-def pieces(tex: str) -> list[str]:
-    """``tex`` cut at its top-level relations (before them) and spaces (after them), each piece stripped."""
-    cuts = [0]
+@dataclass(frozen=True)
+class _Cut:
+    at: int  # index into the TeX
+    kind: str  # "relation" (before it), "operator" (the operator is tex[at:end]), "space" (after a \quad)
+    end: int = 0
+
+
+def _cuts(tex: str) -> list[_Cut]:
+    """Every place the formula may break, in order."""
+    cuts: list[_Cut] = []
     depth = 0
+    operand = False  # whether the last atom at the outer level can stand left of a binary operator
     i = 0
     while i < len(tex):
         char = tex[i]
+        if char.isspace():
+            i += 1
+            continue
         word = _CONTROL_WORD.match(tex, i)
         entity = _ENTITY.match(tex, i)
         if word:
             name = word.group(1)
+            end = word.end()
+            if name in SIZED:  # \Big( is a glyph, no group: its delimiter neither opens nor closes one
+                delimiter = _SIZED_DELIMITER.match(tex, end)
+                i = delimiter.end() if delimiter else end
+                operand = name.endswith("r") or (delimiter is not None and delimiter.group(1) in (")", "]", r"\}"))
+                continue
             depth += 1 if name in ("left", "begin") else -1 if name in ("right", "end") else 0
             if depth == 0 and name in RELATIONS:
-                cuts.append(i)
-            i = word.end()
+                cuts.append(_Cut(i, "relation"))
+            elif depth == 0 and name in OPERATORS and operand:
+                cuts.append(_Cut(i, "operator", end))
             if depth == 0 and name in SPACES_AFTER:
-                cuts.append(i)
+                cuts.append(_Cut(end, "space"))
+            operand = name not in RELATIONS | OPERATORS | SPACES_AFTER | {"left", "begin"}
+            i = end
             continue
         if char == "\\":  # a control symbol (\, \{ \| \\): never a group
+            operand = operand if tex[i + 1:i + 2] in (",", ";", ":", "!", " ") else tex[i + 1:i + 2] not in "{"
             i += 2
             continue
         if entity:
             if depth == 0:
-                cuts.append(i)
+                cuts.append(_Cut(i, "relation"))
+            operand = False
             i = entity.end()
             continue
         if char in _OPEN:
             depth += 1
+            operand = False
         elif char in _OPEN.values():
             depth = max(depth - 1, 0)
-        elif char in "=<>" and depth == 0 and not (i > 0 and tex[i - 1] in "=<>!"):
-            cuts.append(i)
+            operand = True
+        elif char in "=<>" and depth == 0:
+            if not (i > 0 and tex[i - 1] in "=<>!"):
+                cuts.append(_Cut(i, "relation"))
+            operand = False
+        elif char in "+-−" and depth == 0 and operand:
+            cuts.append(_Cut(i, "operator", i + 1))
+            operand = False
+        elif depth == 0:
+            operand = char not in "+-−,;:!"
         i += 1
-    cuts.append(len(tex))
-    parts = [tex[a:b].strip() for a, b in pairwise(cuts)]
-    return [p for p in parts if p]
+    return cuts
+
+
+@dataclass(frozen=True)
+class Piece:
+    tex: str  # the formula's own text: the pieces' texts joined are the formula
+    glue_before: bool = False  # it starts with a relation or operator cut from what came before
+    glue_after: bool = False  # it ends with an operator cut from what comes after
+
+    @property
+    def typeset(self) -> str:
+        """The piece as a formula of its own, spaced as inside the whole formula."""
+        return (GLUE if self.glue_before else "") + self.tex + (GLUE if self.glue_after else "")
+
+
+def pieces(tex: str, *, inline: bool = False) -> list[Piece]:
+    """``tex`` cut where it may break (see the module's text), each piece stripped."""
+    cuts = _cuts(tex)
+    if inline:  # the left-hand side stays with its first relation
+        first = next((c for c in cuts if c.kind == "relation"), None)
+        cuts = [c for c in cuts if c is not first]
+    # Where each piece starts, whether it starts at a relation or operator, whether the one before ends at one.
+    bounds: list[tuple[int, bool, bool]] = [(0, False, False)]
+    for cut in cuts:
+        if cut.kind == "relation" or (cut.kind == "operator" and not inline):
+            bounds.append((cut.at, True, False))
+        elif cut.kind == "operator":
+            bounds.append((cut.end, False, True))
+        else:
+            bounds.append((cut.at, False, False))
+    bounds.append((len(tex), False, False))
+    parts = [Piece(tex[start:stop].strip(), before, after)
+             for (start, before, _), (stop, _, after) in pairwise(bounds)]
+    return [p for p in parts if p.tex]
 
 
 def breakable(html: str) -> str:
@@ -69,11 +145,9 @@ def breakable(html: str) -> str:
 
 def _pieces_html(match: re.Match[str]) -> str:
     if match.group("display") is not None:
-        return " ".join(rf"\[{p}\]" for p in pieces(match.group("display")))
-    cut = pieces(match.group("inline"))
-    cut[:2] = [" ".join(cut[:2])]  # the left-hand side stays with its first relation
-    parts = [rf"\({p}\)" for p in cut]
+        return BREAK.join(rf"\[{p.typeset}\]" for p in pieces(match.group("display")))
+    parts = [rf"\({p.typeset}\)" for p in pieces(match.group("inline"), inline=True)]
     end = match.group("end")
     if end:
         parts[-1] = f'<span class="math-end">{parts[-1]}{end}</span>'
-    return " ".join(parts)
+    return BREAK.join(parts)

@@ -24,7 +24,8 @@ class Side:
 
 @dataclass(frozen=True)
 class Card:
-    key: str  # the note's stable id from the deck's note history (its GUID if the history lacks it)
+    key: str  # the note's stable id from the deck's note history (its GUID if the history lacks it), and for
+    # a note type of several card templates the card's number: "card-variants/3" is Card 3 of card-variants
     deck: str  # e.g. "L13 RLHF::Drills"
     note_type: str
     ord: int
@@ -81,8 +82,10 @@ def _card(col: Any, card: Any, names: dict[str, str], mistyped: bool) -> Card:
              Side("back", _back(col, answer, field, field.expected if field else ""))]
     if mistyped and field is not None and field.expected:
         sides.append(Side("back-mistyped", _back(col, answer, field, wrong_answer(field.expected))))
-    return Card(names.get(note.guid, note.guid), col.decks.name(card.did), card.note_type()["name"], card.ord,
-                tuple(sides))
+    key = names.get(note.guid, note.guid)
+    if len(card.note_type()["tmpls"]) > 1:
+        key = f"{key}/{card.ord + 1}"
+    return Card(key, col.decks.name(card.did), card.note_type()["name"], card.ord, tuple(sides))
 
 
 def _back(col: Any, answer: str, field: reviewer.TypeField | None, typed: str) -> str:
