@@ -19,7 +19,9 @@ from l13_assets.builders import Context, preview  # noqa: E402
 from l13_assets.loader import load  # noqa: E402
 
 OUT = ROOT / "docs" / "cards"
-CONCEPT = "card-optimal-policy"  # the one with display formulas and a figure
+CONCEPTS = (("card-optimal-policy/1", "concept"),  # a display formula
+            ("card-optimal-policy/5", "concept-figure"),  # the note's figure, one panel per image
+            ("card-objective/1", "concept-long-formula"))  # the longest formula, in its pieces on two lines
 
 
 def chosen(keys: list[str]) -> list[tuple[str, str, bool]]:
@@ -29,8 +31,14 @@ def chosen(keys: list[str]) -> list[tuple[str, str, bool]]:
         if key.startswith("drill-"):
             drills.setdefault(re.sub(r"-\d+$", "", key), key)
     diagnostic = next(k for k in keys if k.startswith("finding-"))
-    return [(CONCEPT, "concept", False), *((k, kind, False) for kind, k in drills.items()),
+    return [*((key, name, False) for key, name in CONCEPTS), *((k, kind, False) for kind, k in drills.items()),
             (diagnostic, "diagnostic", False), (diagnostic, "diagnostic-night", True)]
+
+
+ALONE = """(key) => {
+  for (const card of document.querySelectorAll(".preview-card")) card.hidden = card.dataset.card !== key;
+  return Math.ceil(document.documentElement.scrollHeight);
+}"""
 
 
 def main() -> None:
@@ -42,18 +50,25 @@ def main() -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(output.data)
         browser = harness.Browser()
-        page = browser.browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2)
         cards = Path(folder) / preview.FOLDER / "cards.html"
         OUT.mkdir(exist_ok=True)
         for night in (False, True):
+            # A new page for each mode: the cards' page reads #night when it loads, and a change of the hash
+            # alone would not load it again.
+            page = browser.browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2)
             page.goto(cards.as_uri() + ("#night" if night else ""))
             page.evaluate("window.l13Typeset")
             keys = page.evaluate("[...document.querySelectorAll('.preview-card')].map((a) => a.dataset.card)")
             for key, name, at_night in chosen(keys):
                 if at_night == night:
                     path = OUT / f"{name}.png"
+                    # The page shows that card alone, on a screen tall enough for all of it (Chromium takes a
+                    # box taller than the screen by scrolling, which does not settle on this long page).
+                    height = page.evaluate(ALONE, key)
+                    page.set_viewport_size({"width": 360, "height": max(740, height)})
                     page.locator(f"[data-card='{key}'] .side[data-side='back'] .card").screenshot(path=str(path))
                     print(path.relative_to(ROOT))
+            page.close()
         browser.close()
 
 

@@ -60,3 +60,10 @@ def test_a_period_stays_with_the_last_piece_and_pieces_join_without_a_space() ->
     html = breakable(r"So \(Z = w_1 + w_2 = 1.08\). Then \[a = b\]")
     assert html == (r'So \(Z = w_1 +{}\)<wbr>\(w_2\)<wbr><span class="math-end">\({}= 1.08\).</span> '
                     r"Then \[a\]<wbr>\[{}= b\]")
+
+
+def test_brackets_and_marks_touching_a_formula_wrap_with_it() -> None:
+    assert breakable(r"(normal approximation, \(z = 1.96\))?") == (
+        r'(normal approximation, <span class="math-end">\(z = 1.96\))?</span>')
+    assert breakable(r"(\(a = b + c\)).") == (
+        r'<span class="math-start">(\(a = b +{}\)</span><wbr><span class="math-end">\(c\)).</span>')

@@ -14,8 +14,9 @@ bracket such as the RLHF objective's ``\\Big[ r - \\beta \\log \\frac{..}{..} \\
 The pieces are typeset one by one and joined by ``<wbr>``, a break opportunity of no width, so where the screen
 is wide enough they sit on one line exactly as the whole formula would. A relation or operator at a cut gets an
 empty group ``{}`` on its cut side, so TeX spaces it as it would inside the formula (an operator at the start
-of a formula is otherwise read as a sign). A punctuation mark after a formula is kept with its last piece, so
-a period never wraps onto a line of its own. The pieces joined, the glue removed, are the formula.
+of a formula is otherwise read as a sign). The punctuation touching a formula is kept with its piece (a
+closing bracket, period or question mark with the last, an opening bracket with the first), so a period or
+a ")?" never wraps onto a line of its own. The pieces joined, the glue removed, are the formula.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ _OPEN = {"{": "}", "(": ")", "[": "]"}
 _ENTITY = re.compile(r"&(lt|gt);")
 _CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
 _SIZED_DELIMITER = re.compile(r"\s*(\\[{}|]|\\[A-Za-z]+|[()\[\]|./<>])")
-_FORMULA = re.compile(r"\\\((?P<inline>.+?)\\\)(?P<end>[.,;:]?)|\\\[(?P<display>.+?)\\\]", re.S)
+# An inline formula with the punctuation that touches it: an opening bracket before, closing marks after.
+_FORMULA = re.compile(r"(?P<start>[(\[]?)\\\((?P<inline>.+?)\\\)(?P<end>[.,;:?!)\]]*)|\\\[(?P<display>.+?)\\\]",
+                      re.S)
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ def pieces(tex: str, *, inline: bool = False) -> list[Piece]:
 
 
 def breakable(html: str) -> str:
-    """Every formula of a field's HTML in breakable pieces, with its trailing punctuation held to it."""
+    """Every formula of a field's HTML in breakable pieces, with the punctuation touching it held to it."""
     return _FORMULA.sub(_pieces_html, html)
 
 
@@ -147,7 +150,12 @@ def _pieces_html(match: re.Match[str]) -> str:
     if match.group("display") is not None:
         return BREAK.join(rf"\[{p.typeset}\]" for p in pieces(match.group("display")))
     parts = [rf"\({p.typeset}\)" for p in pieces(match.group("inline"), inline=True)]
-    end = match.group("end")
+    start, end = match.group("start"), match.group("end")
+    if start and len(parts) > 1:
+        parts[0] = f'<span class="math-start">{start}{parts[0]}</span>'
+    elif start:
+        end = ""
+        parts[0] = f'<span class="math-end">{start}{parts[0]}{match.group("end")}</span>'
     if end:
         parts[-1] = f'<span class="math-end">{parts[-1]}{end}</span>'
     return BREAK.join(parts)
