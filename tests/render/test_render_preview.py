@@ -14,6 +14,14 @@ from l13_assets.builders import Context
 from l13_assets.builders import preview as preview_builder
 from l13_assets.loader import load
 
+# Everything on a page but the cards' own boxes (measured one by one, with their math).
+CHROME = """(options) => {
+  const cards = [...document.querySelectorAll('.qa')];
+  cards.forEach((c) => { c.dataset.display = c.style.display; c.style.display = 'none'; });
+  try { return l13Measure(document.body, options).problems; }
+  finally { cards.forEach((c) => { c.style.display = c.dataset.display; }); }
+}"""
+
 
 @pytest.fixture(scope="module")
 def preview_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -41,6 +49,7 @@ def opened(browser: harness.Browser, preview_folder: Path) -> Iterator[tuple[Any
     frame.wait_for_function("window.l13Typeset !== undefined")
     frame.evaluate("window.l13Typeset")
     frame.add_script_tag(content=harness.measure_script())
+    page.add_script_tag(content=harness.measure_script())
     yield page, frame, watch
     page.close()
 
@@ -74,5 +83,10 @@ def test_every_card_of_the_preview_passes_the_render_checks(opened: tuple[Any, A
     problems = frame.evaluate("""(options) => [...document.querySelectorAll('.side')].flatMap((side) =>
         l13Measure(side.querySelector('.qa'), options).problems.map((p) =>
             `${side.closest('.preview-card').dataset.card} ${side.dataset.side}: ${p}`))""", options)
+    # The preview's own parts pass the same checks: the list of decks and the cards' labels in the frame, the
+    # toolbar with its switches around it (figures are the cards', checked above).
+    page_options = {**options, "figureText": 0}
+    problems += [f"the cards' page: {p}" for p in frame.evaluate(CHROME, page_options)]
+    problems += [f"the toolbar: {p}" for p in page.evaluate(CHROME, page_options)]
     problems += watch.drain()
     assert not problems, "\n".join(problems)
