@@ -13,8 +13,7 @@ import pytest
 
 from l13_assets.errors import UserError
 from l13_assets.loader import parse
-
-from conftest import SOURCE, run_cli
+from support import SOURCE, run_cli
 
 # (pattern with one group: the value replaced, the new value, the path reported, the exact message)
 CASES = [

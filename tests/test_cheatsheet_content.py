@@ -53,10 +53,15 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text.replace("_", ""))
 
 
+def _printed(text: str, source: Source) -> str:
+    """Prose as the sheet prints it: numbers inserted, a superscript e^{x} as e followed by x."""
+    return _squash(re.sub(r"\^\{([^{}]*)\}", r"\1", expand(text, entries_by_id(source.lesson))))
+
+
 def test_the_beta_caveat_and_the_published_betas_are_on_every_sheet(source: Source, texts: dict[str, str]) -> None:
     table = source.lesson.beta_table
     for text in texts.values():
-        assert _squash(table.note) in text
+        assert _printed(table.note, source) in text
         assert _squash(table.practice) in text
         assert all(_squash(band_text(row)) in text for row in table.rows)
 
@@ -74,7 +79,10 @@ def test_every_cited_reference_is_in_the_numbered_list(source: Source, texts: di
     lesson = source.lesson
     names = citations.short_cites(lesson.references)
     numbers = citations.numbering(citations.sheet_sources(lesson))
-    assert set(numbers) == {r.id for r in lesson.references}, "every reference reaches the sheet"
+    on_deck = {r for _, refs in citations.deck_sources(lesson) for r in refs}
+    # every reference reaches the sheet, or the deck where only a card rests on it (best-of-n's bound, say)
+    assert set(numbers) | on_deck == {r.id for r in lesson.references}
+    assert set(numbers) == {r for _, refs in citations.sheet_sources(lesson) for r in refs}
     for text in texts.values():
         for ref, n in numbers.items():
             assert _squash(f"[{n}] {names[ref]}") in text, ref
@@ -107,3 +115,26 @@ def test_the_open_question_says_instruments_inform_without_settling(source: Sour
     for text in texts.values():
         assert _squash(expand(rh.question, entries_by_id(source.lesson))) in text
         assert _squash(rh.detectors) in text
+
+
+def test_the_run_list_says_which_measurements_are_always_needed(source: Source, texts: dict[str, str]) -> None:
+    """The sheet lists every instrument a run-health rule reads; one whose rules are all optional says where it
+    applies ('Where ...'), so the sheet, the rules and the card that names the run measurements agree."""
+    lesson = source.lesson
+    rules = lesson.run_health.rules
+    required = {r.instrument for r in rules if r.required}
+    optional = {r.instrument for r in rules} - required
+    assert required and optional
+    for instrument in lesson.instruments:
+        if instrument.id in optional:
+            assert instrument.criterion.startswith("Where "), instrument.id
+        if instrument.id in required | optional:
+            for text in texts.values():
+                assert _squash(expand(instrument.name, entries_by_id(lesson))) in text
+    card = next(c for n in lesson.flashcards for c in n.cards if "run is working" in c.front)
+    names = {i.id: i.name.lower() for i in lesson.instruments}
+    back = card.back.lower()
+    always, _, where = back.partition("where measured")
+    for instrument in required:  # named before "where measured", the optional ones after it
+        assert any(word in always for word in names[instrument].split()[:2]), instrument
+    assert where and "three" not in card.front

@@ -14,8 +14,7 @@ from l13_assets import verify
 from l13_assets.loader import parse
 from l13_assets.verify.beta_bands import reward_gap
 from l13_assets.yaml_reader import read_yaml
-
-from conftest import SOURCE, check_lines
+from support import SOURCE, check_lines
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 REAL = parse(TEXT.encode(), "l13.yaml")
@@ -166,3 +165,108 @@ def test_overlapping_bands_fail_where_the_later_one_starts() -> None:
     problems = [p for p in check(text) if "[beta]" in p]
     line = REAL.located.values[("beta_table", "rows", i, "at_least")][0]
     assert len(problems) == 1 and problems[0].startswith(f"l13.yaml:{line}:") and "an overlap" in problems[0]
+
+
+# ---- the expert review of 2.0.0 (tests/data/wording-2.0.0/): each new check fails on the old wording ------------
+
+OLD2_FILE = Path(__file__).parent / "data" / "wording-2.0.0" / "l13.yaml"
+OLD2 = read_yaml(OLD2_FILE.read_bytes(), str(OLD2_FILE))[0]
+assert OLD2 is not None
+
+
+def _old2(path: tuple[str | int, ...]) -> Any:
+    data: Any = OLD2.data  # type: ignore[union-attr]
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _old2_by_id(section: str, entry_id: str) -> Any:
+    return next(e for e in _old2((section,)) if e["id"] == entry_id)
+
+
+def test_the_old_win_rate_changes_are_noise_and_their_verdicts_fail_at_their_lines() -> None:
+    """2.0.0 read a rise of 0.04 over 1000 comparisons per checkpoint as a trend; on its interval it is noise."""
+    from decimal import Decimal
+
+    from l13_assets.verify.rules import derive_verdict
+
+    lesson = REAL.lesson
+    edits: dict[tuple[str | int, ...], Any] = {}
+    expected: dict[int, str] = {}  # finding index -> the verdict the old changes give
+    for i, finding in enumerate(lesson.findings):
+        if finding.measured is None:
+            continue
+        old = _old2_by_id("findings", finding.id).get("measured", {})
+        update = {name: Decimal(str(old[name])) for name in ("win_rate_change", "lc_win_rate_change")
+                  if getattr(finding.measured, name) is not None and name in old}
+        edits.update({("findings", i, "measured", name): value for name, value in update.items()})
+        verdict = derive_verdict(finding.measured.model_copy(update=update), lesson.run_health)[0]
+        if verdict != finding.verdict:
+            expected[i] = verdict
+    ids = {lesson.findings[i].id for i in expected}
+    assert {"finding-large-kl-rising", "finding-longer-and-better"} <= ids, ids
+    problems = [p for p in check(splice(edits)) if "[rule]" in p]
+    assert [int(p.split(":")[1]) for p in problems] == [
+        REAL.located.values[("findings", i, "verdict")][0] for i in sorted(expected)]
+    for problem, (i, verdict) in zip(problems, sorted(expected.items()), strict=True):
+        assert f"findings[{i}].verdict: [rule] states {lesson.findings[i].verdict}, expected {verdict}" in problem
+
+
+def test_an_instrument_listed_as_showing_what_it_only_rules_out_fails_at_that_symptom() -> None:
+    """2.0.0 listed capability evals as catching sycophancy while a card said they do not detect it."""
+    index, instrument = next((i, x) for i, x in enumerate(REAL.lesson.instruments) if x.rules_out)
+    old = _old2_by_id("instruments", instrument.id)["catches"]
+    both = [s for s in old if s in instrument.rules_out]
+    assert both, "2.0.0 had the instrument catch what it now rules out"
+    problems = [p for p in check(splice({("instruments", index, "catches"): old})) if "[rule]" in p]
+    line = REAL.located.values[("instruments", index, "catches")][0]
+    assert [p.split(": ")[1] for p in problems] == [f"instruments[{index}].catches[{old.index(s)}]" for s in both]
+    assert all(p.startswith(f"l13.yaml:{line}:") and "expected one role" in p for p in problems)
+
+
+def test_the_old_best_of_n_wording_states_a_bound_as_exact_at_each_text() -> None:
+    """2.0.0 wrote log n − (n − 1)/n as best-of-n's KL; it is an upper bound (Beirami et al. 2024)."""
+    needle = f"[[{REAL.lesson.best_of_n.id}.kl]]"
+    paths = [p for p in REAL.located.values if isinstance(_value(p), str) and needle in _value(p)]
+    edits = {}
+    for path in paths:
+        old = _old2(path) if path[0] != "flashcards" else next(
+            c["back"] for c in _old2_by_id("flashcards", REAL.lesson.flashcards[int(path[1])].id)["cards"]
+            if c["slot"] == REAL.lesson.flashcards[int(path[1])].cards[int(path[3])].slot)
+        assert needle in old and "at most" not in old
+        edits[path] = old
+    assert len(edits) >= 2
+    problems = [p for p in check(splice(edits)) if "[rule]" in p]
+    assert sorted(p.split(": ")[1] for p in problems) == sorted(_dotted(p) for p in paths)
+    text = splice(edits)
+    for problem in problems:
+        line, column = (int(x) for x in problem.split(":")[1:3])
+        row = text.split("\n")[line - 1]
+        assert row[column - 1:].startswith(needle) and "expected it called a bound" in problem
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    from l13_assets.yaml_reader import dotted
+
+    return dotted(path)
+
+
+def test_the_old_beta_note_gives_only_the_examples_reading_and_fails_at_the_note() -> None:
+    """2.0.0 printed the bands without what they mean for any rewards (the odds factor e^{ΔR/β})."""
+    text = splice({("beta_table", "note"): _old2(("beta_table", "note"))})
+    problems = [p for p in check(text) if "[beta]" in p]
+    line = REAL.located.values[("beta_table", "note")][0]
+    assert len(problems) == 1 and problems[0].startswith(f"l13.yaml:{line}:")
+    assert "beta_table.note: [beta] the note does not insert [[beta-table.odds_first]] and " in problems[0]
+
+
+def test_an_odds_power_that_does_not_match_its_band_fails_at_its_line() -> None:
+    table = REAL.lesson.beta_table
+    first = table.rows[0].below
+    assert first is not None and table.odds_first == 1 / first
+    text = splice({("beta_table", "odds_first"): 2 * table.odds_first})
+    problems = [p for p in check(text) if "[beta]" in p]
+    line = REAL.located.values[("beta_table", "odds_first")][0]
+    assert len(problems) == 1 and problems[0].startswith(f"l13.yaml:{line}:")
+    assert f"states {2 * table.odds_first}" in problems[0] and "beta_table.rows[0].below" in problems[0]

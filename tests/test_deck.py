@@ -166,6 +166,7 @@ def test_diagnostic_cards_name_the_instruments_and_the_verdict(imported: Any) ->
     col, _ = imported
     lesson = default_lesson()
     names = {i.id: i.name for i in lesson.instruments}
+    instruments = {i.id: i for i in lesson.instruments}
     notes = notes_by_stable_id(col, lesson_order())
     verdicts = {"working": "a working run, no fix needed", "fix": "fix it", "unsettled": "not settled yet"}
     ruled = {r.instrument for r in lesson.run_health.rules}
@@ -180,6 +181,13 @@ def test_diagnostic_cards_name_the_instruments_and_the_verdict(imported: Any) ->
             shown = f"{html.unescape(names[i])} ({role}): {expand(why, entries_by_id(lesson))}"
             assert re.sub(r"[\s_]+", "", shown) in squashed, shown
         assert not any(names[i] in question for i in finding.instruments)
+        # Instruments that rule out another cause are read with the finding, under their own heading.
+        read_with = [i for i in finding.instruments if finding.symptom in instruments[i].rules_out]
+        showing = [i for i in finding.instruments if i not in read_with]
+        assert "Shown by:" in answer and ("Read with:" in answer) == bool(read_with)
+        split = answer.index("Read with:") if read_with else len(answer)
+        assert all(answer.index(html.unescape(names[i])) < split for i in showing)
+        assert all(answer.index(html.unescape(names[i])) > split for i in read_with)
         assert f"Verdict: {verdicts[finding.verdict]}" in answer
         cited = {r for i in finding.instruments for r in next(x for x in lesson.instruments if x.id == i).sources}
         assert ("Sources:" if len(cited) > 1 else "Source:") in answer
@@ -228,6 +236,56 @@ def test_deck_description_states_version_and_changes(imported: Any) -> None:
     assert f"version {meta.version}" in description
     shown = html.unescape(description)  # jinja escapes an apostrophe as &#39;, which Anki shows as one
     assert all(change in shown for change in meta.changes)
+
+
+def test_the_descriptions_references_are_exactly_those_the_cards_show(imported: Any) -> None:
+    """The deck's reference list holds every work a card (concept or diagnostic) cites, and no other."""
+    col, _ = imported
+    lesson = default_lesson()
+    notes = notes_by_stable_id(col, lesson_order())
+    shown = html.unescape(" ".join(field for note in notes.values() for field in note.fields))
+    on_cards = {r.id for r in lesson.references if f"{r.title} ({r.venue})" in shown}
+    description = html.unescape(col.decks.by_name("L13 RLHF")["desc"])
+    listed = description[description.index("References cited on the cards:"):]
+    in_list = {r.id for r in lesson.references if f"{r.title} ({r.venue}).</li>" in listed}
+    assert on_cards and in_list == on_cards
+    capability = next(i for i in lesson.instruments if i.rules_out)  # cited on diagnostic cards only
+    assert set(capability.sources) <= in_list
+
+
+def test_a_win_rate_at_or_below_even_says_more_comparisons_will_not_show_a_gain(tmp_path: Path) -> None:
+    """Each win-rate drill's last step follows its numbers: shown, not yet shown (above 0.5), or never (at or
+    below 0.5). The source's interval drills are redrawn at or below 0.5 so that branch is shown too."""
+    from decimal import Decimal
+
+    from l13_assets.loader import parse
+
+    source = copy_source(tmp_path / "src")
+    text = source.read_text(encoding="utf-8")
+    located = parse(text.encode(), "l13.yaml").located
+    line, column = located.values[("drills", "win_rate_interval", "win_rate", "high")]
+    lines = text.split("\n")
+    row = lines[line - 1]
+    end = re.match(r"[0-9.]+", row[column - 1:])
+    assert end is not None
+    lines[line - 1] = row[:column - 1] + "0.5" + row[column - 1 + end.end():]
+    source.write_text("\n".join(lines), encoding="utf-8")
+    built = build(source)
+    with collection(tmp_path / "anki") as col:
+        import_apkg(col, built.apkg)
+        lesson = load(source).lesson
+        ids = [d.id for d in drills.generate(lesson) if d.kind in ("win_rate_interval", "win_rate_gain")]
+        branches = set()
+        for stable_id, note in notes_by_stable_id(col, ids).items():
+            data = json.loads(html.unescape(note["Data"]))
+            solution = visible_text(note.cards()[0].answer())
+            rate, shown = Decimal(data["inputs"]["win_rate"]), data["values"]["shows_gain"] in (True, "yes")
+            branch = "shown" if shown else "not yet" if rate > Decimal("0.5") else "never"
+            branches.add(branch)
+            assert ("the gain over the base is shown" in solution) == (branch == "shown"), stable_id
+            assert ("does not yet show a gain" in solution) == (branch == "not yet"), stable_id
+            assert ("more comparisons will not show a gain" in solution) == (branch == "never"), stable_id
+        assert {"shown", "never"} <= branches, branches
 
 
 def test_every_drill_answer_recomputed_from_its_data_matches_the_card(imported: Any) -> None:

@@ -10,8 +10,7 @@ from l13_assets.errors import UserError
 from l13_assets.loader import parse
 from l13_assets.model import Measured
 from l13_assets.verify.rules import derive_verdict
-
-from conftest import SOURCE
+from support import SOURCE
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 REAL = parse(TEXT.encode(), "l13.yaml")
@@ -77,4 +76,26 @@ def test_a_reason_missing_for_an_instrument_is_one_located_problem() -> None:
 
 def test_the_real_diagnostics_pass_every_rule() -> None:
     rule_facts = [f for f in verify.run(REAL).facts if f.kind == "rule"]
-    assert len(rule_facts) == 2 * len(LESSON.findings) and all(f.ok for f in rule_facts)
+    on_findings = [f for f in rule_facts if f.path[0] == "findings"]
+    assert len(on_findings) == 2 * len(LESSON.findings) and all(f.ok for f in rule_facts)
+
+
+def test_a_win_rate_change_is_judged_on_its_interval() -> None:
+    """A change between checkpoints inside the stated noise (±half_width at n per checkpoint) has shown nothing:
+    a rise stays unsettled, and a flat length-controlled change fails the rule that asks for it to be shown."""
+    health = LESSON.run_health
+    change = next(c for c in LESSON.win_rate_changes)
+    rising = next(f.measured for f in LESSON.findings if f.verdict == "working" and f.measured is not None
+                  and f.measured.win_rate_change is not None and f.measured.lc_win_rate_change is None)
+    assert rising is not None and rising.n == change.n and rising.win_rate_change is not None
+    assert rising.win_rate_change > change.half_width  # the source's trend clears its noise
+    inside = rising.model_copy(update={"win_rate_change": change.half_width - Decimal("0.001")})
+    outside = rising.model_copy(update={"win_rate_change": change.half_width + Decimal("0.001")})
+    falling = rising.model_copy(update={"win_rate_change": -change.half_width - Decimal("0.001")})
+    assert [derive_verdict(m, health)[0] for m in (inside, outside, falling)] == ["unsettled", "working", "fix"]
+    longer = next(f.measured for f in LESSON.findings if f.verdict == "working" and f.measured is not None
+                  and f.measured.lc_win_rate_change is not None)
+    assert longer is not None
+    flat = longer.model_copy(update={"lc_win_rate_change": Decimal(0)})
+    verdict, reasons, _ = derive_verdict(flat, health)
+    assert verdict == "fix" and any("lc_win_rate_change" in r and r.endswith("is False (not shown)") for r in reasons)

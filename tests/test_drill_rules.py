@@ -50,8 +50,8 @@ def degenerate(drill: Drill) -> list[str]:
             answer, _ = recompute(drill.kind, {**drill.inputs, "beta": format(other.normalize(), "f")}, drill.decimals)
             if answer == drill.answer:
                 reasons.append(f"the answer is the same at β = {other}")
-    if "reverse_kl" in drill.values:
-        gap = abs(Decimal(drill.values["kl"]) - Decimal(drill.values["reverse_kl"]))
+    if "kl_other_direction" in drill.values:
+        gap = abs(Decimal(drill.values["kl"]) - Decimal(drill.values["kl_other_direction"]))
         if gap < Decimal(10) ** -drill.decimals:
             reasons.append("both KL directions give the answer")
     if drill.kind == "beta_limits" and Decimal(drill.answer) in (0, 1):

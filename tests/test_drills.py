@@ -99,7 +99,7 @@ PRACTICE = {"pi_sft": ["0.5", "0.3", "0.2"], "reward": ["1.0", "0.5", "-1.0"], "
      {"weights": ["3.6945", "0.8155", "0.0271"], "z": "4.5371", "pi_star": ["0.8143", "0.1797", "0.0060"],
       "kl": "0.2841", "expected_reward": "0.8982", "max_value": "0.7561"}),
     ("kl", WORKED, 4, {"weights": ["4.4334", "0.4000"], "z": "4.8334", "pi_star": ["0.9172", "0.0828"],
-                       "kl": "0.2589", "reverse_kl": "0.3756"}),
+                       "kl": "0.2589", "kl_other_direction": "0.3756"}),
     ("max_value", WORKED, 4, {"weights": ["4.4334", "0.4000"], "z": "4.8334", "log_z": "1.5756",
                               "max_value": "0.7878"}),
     ("expected_reward", WORKED, 4, {"weights": ["4.4334", "0.4000"], "z": "4.8334",
@@ -107,7 +107,7 @@ PRACTICE = {"pi_sft": ["0.5", "0.3", "0.2"], "reward": ["1.0", "0.5", "-1.0"], "
                                     "sft_expected_reward": "0.6000"}),
     # KL(π*‖π_SFT) against KL(π_SFT‖π*), the learner's common slip: 0.2841 and 0.6123 (facts.md).
     ("kl_direction", {"pi": ["0.814279", "0.179745", "0.005976"], "pi_sft": ["0.5", "0.3", "0.2"]}, 2,
-     {"kl": "0.28", "reverse_kl": "0.61"}),
+     {"kl": "0.28", "kl_other_direction": "0.61"}),
     ("bradley_terry", {"reward": ["1", "0"]}, 4, {"probability": "0.7311"}),
     # One comparison the RM orders right by a gap of 1 costs −log σ(1) = 0.3133; reversed, 1.3133.
     ("rm_loss", {"reward": ["1", "0"]}, 4, {"pair_losses": ["0.3133"], "loss": "0.3133"}),

@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from l13_assets.errors import UserError
 from l13_assets.loader import Source, parse
 from l13_assets.model import Lesson
-
-from conftest import SOURCE
+from support import SOURCE
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 LINES = TEXT.split("\n")

@@ -10,8 +10,7 @@ import pytest
 
 from l13_assets.errors import UserError
 from l13_assets.loader import load, parse
-
-from conftest import REPO, SOURCE, run_cli
+from support import REPO, SOURCE, run_cli
 
 DATA = REPO / "tests" / "data"
 

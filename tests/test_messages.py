@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE, check_lines, run_cli
+from support import SOURCE, check_lines, run_cli
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from l13_assets.builders import REGISTRY
-
-from conftest import REPO, SOURCE, run_cli
+from support import REPO, SOURCE, run_cli
 
 OUTPUTS = {"l13-rlhf.apkg", "l13-cheatsheet-a4.pdf", "l13-cheatsheet-letter.pdf", "manifest.json", "preview/index.html"}
 

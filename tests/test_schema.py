@@ -16,8 +16,7 @@ import pytest
 import yaml
 
 from l13_assets.schema import REFRESH, SCHEMA_FILE, schema_text
-
-from conftest import SOURCE, run_cli
+from support import SOURCE, run_cli
 
 COMMITTED = SOURCE.with_name(SCHEMA_FILE)
 

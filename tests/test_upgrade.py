@@ -310,7 +310,7 @@ def test_a_lowered_drill_count_is_refused_at_the_count_until_retired(tmp_path: P
 
 @pytest.mark.parametrize("how", ["deleted", "copied without it"])
 def test_a_lost_history_is_refused_and_nothing_is_written(tmp_path: Path, how: str) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     source = copy_source(tmp_path / "source", with_history=True)
     out = tmp_path / "out"
@@ -331,7 +331,7 @@ def test_a_lost_history_is_refused_and_nothing_is_written(tmp_path: Path, how: s
 
 
 def test_a_history_ahead_of_the_clock_is_refused_when_a_note_changes(tmp_path: Path) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     source = copy_source(tmp_path / "source", with_history=True)
     history = source.with_name("l13.notes.json").read_bytes()
@@ -345,7 +345,7 @@ def test_a_history_ahead_of_the_clock_is_refused_when_a_note_changes(tmp_path: P
 
 
 def test_new_history_starts_one_only_where_there_is_none(tmp_path: Path) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     source = copy_source(tmp_path / "source")
     out = tmp_path / "out"

@@ -12,8 +12,7 @@ import pytest
 from l13_assets import verify
 from l13_assets.loader import parse
 from l13_assets.verify.rules import derive_verdict
-
-from conftest import SOURCE, check_lines
+from support import SOURCE, check_lines
 
 TEXT = SOURCE.read_text(encoding="utf-8")
 REAL = parse(TEXT.encode(), "l13.yaml")

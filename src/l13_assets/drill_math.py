@@ -43,7 +43,7 @@ def _policy_and_kl(inputs: Inputs, ops: rlhf_math.Ops) -> dict[str, Term]:
     """π* with both KL directions: the solution shows the one the objective does not use, a common slip."""
     solved = _solved(inputs, ops)
     return {"weights": list(solved.weights), "z": solved.z, "pi_star": list(solved.pi), "kl": solved.kl,
-            "reverse_kl": rlhf_math.kl_divergence(nums(inputs["pi_sft"], ops), list(solved.pi), ops)}
+            "kl_other_direction": rlhf_math.kl_divergence(nums(inputs["pi_sft"], ops), list(solved.pi), ops)}
 
 
 def _practice(inputs: Inputs, ops: rlhf_math.Ops) -> dict[str, Term]:
@@ -68,7 +68,8 @@ def _expected_reward(inputs: Inputs, ops: rlhf_math.Ops) -> dict[str, Term]:
 
 def _kl_direction(inputs: Inputs, ops: rlhf_math.Ops) -> dict[str, Term]:
     pi, pi_sft = nums(inputs["pi"], ops), nums(inputs["pi_sft"], ops)
-    return {"kl": rlhf_math.kl_divergence(pi, pi_sft, ops), "reverse_kl": rlhf_math.kl_divergence(pi_sft, pi, ops)}
+    return {"kl": rlhf_math.kl_divergence(pi, pi_sft, ops),
+            "kl_other_direction": rlhf_math.kl_divergence(pi_sft, pi, ops)}
 
 
 def _bradley_terry(inputs: Inputs, ops: rlhf_math.Ops) -> dict[str, Term]:

@@ -52,8 +52,9 @@ def broken_rules(rules: tuple[str, ...], inputs: dict[str, Any], answer: str, va
         same = [b for b in other_betas(inputs) if answer_at_beta(b) == answer]
         if same:
             broken.append(f"answer-ignores-beta: with β = {same[0]} the answer is {answer} too")
-    if "kl-directions-agree" in rules and "reverse_kl" in values and \
-            abs(Decimal(values["reverse_kl"]) - Decimal(values["kl"])) < Decimal(1).scaleb(-decimals):
+    if "kl-directions-agree" in rules and "kl_other_direction" in values and \
+            abs(Decimal(values["kl_other_direction"]) - Decimal(values["kl"])) < Decimal(1).scaleb(-decimals):
         broken.append(f"kl-directions-agree: the two directions of the KL, {values['kl']} and "
-                      f"{values['reverse_kl']}, agree at {decimals} decimals, so the drill cannot show they differ")
+                      f"{values['kl_other_direction']}, agree at {decimals} decimals, so the drill cannot show they "
+                      "differ")
     return broken

@@ -258,7 +258,8 @@ class Example(Strict):
     expected_reward: Number = Field(description="E[R] under π* (checked).")
     sft_expected_reward: Number = Field(description="E[R] under π_SFT (checked).")
     max_value: Number = Field(description="The objective's maximum, β·log Z (checked two ways).")
-    reverse_kl: Number = Field(description="KL(π_SFT‖π*) in nats (checked).")
+    kl_other_direction: Number = Field(description=(
+        "KL(π_SFT‖π*) in nats, the direction the objective does not penalise: a common slip (checked)."))
     limit_small_beta: Vector = Field(description="π* as β goes to 0, per response (checked symbolically).")
     limit_small_beta_kl: Number = Field(description="KL(π*‖π_SFT) as β goes to 0 (checked symbolically).")
     limit_large_beta: Vector = Field(description="π* as β grows without bound, per response (checked).")
@@ -292,7 +293,14 @@ class BetaRow(Strict):
 class BetaTable(Strict):
     """The cheatsheet's table of β bands, relative to the reward scale."""
 
+    id: Id = Field(description=_ID)
     example: Id = Field(description="The id of the example whose π_SFT and rewards the rows use.")
+    odds_first: Number = Field(description=(
+        "ΔR/β at the first band's upper end (1 / its below): π* multiplies the better response's odds by more "
+        "than e to this power in that band (checked)."))
+    odds_last: Number = Field(description=(
+        "ΔR/β at the last band's lower end (1 / its at_least): π* multiplies the better response's odds by at "
+        "most e to this power in that band (checked)."))
     note: Text = Field(description="The caveat printed with the table: β is in units of reward.")
     practice: Text = Field(description="What published runs use, with their sources below.")
     rows: tuple[BetaRow, ...] = Field(min_length=1, max_length=MAX_ITEMS, description="The bands, smallest β first.")
@@ -326,10 +334,14 @@ class Instrument(Strict):
     tells: Text = Field(description="What it settles (a run instrument) or detects (a detector), in those words.")
     informs: Text = Field(description="What it informs without settling.")
     catches: tuple[Symptom, ...] = Field(max_length=MAX_ITEMS, description="The symptoms it catches.")
+    rules_out: tuple[Symptom, ...] = Field(default=(), max_length=MAX_ITEMS, description=(
+        "The symptoms it is read with: it does not show them, it rules out another cause (lost skill, ignorance)."))
     sources: Refs = Field(description=_SOURCES)
 
 
-# win_rate and rm_accuracy are judged on their 95% interval (with n and rm_n); the others are single values.
+# win_rate and rm_accuracy are judged on their 95% interval (with n and rm_n), and so are the two changes of a
+# win rate between checkpoints (each checkpoint judged on n comparisons); kl_nats and rm_gap_to_agreement are
+# single values.
 Quantity = Literal["win_rate", "kl_nats", "win_rate_change", "lc_win_rate_change", "rm_accuracy",
                    "rm_gap_to_agreement"]
 
@@ -344,6 +356,9 @@ class Rule(Strict):
     op: Literal[">", ">=", "<", "<="] = Field(description="How the quantity is compared with value.")
     value: Number = Field(description="The threshold.")
     required: bool = Field(description="true: a run that fails the rule needs a fix; false: the rule informs.")
+    inside_interval: Literal["unsettled", "fails"] = Field(default="unsettled", description=(
+        "How an interval that holds the threshold is read: unsettled (measure more), or fails where the rule "
+        "asks for something to be shown (a gain that survives equal length)."))
     text: Text = Field(description="The rule in words.")
 
 
@@ -372,12 +387,32 @@ class WinRateInterval(Strict):
     interval: Vector = Field(description="The interval's low and high ends at run_health's level (checked).")
 
 
+class WinRateChange(Strict):
+    """The widest 95% half-width of a change between two win rates, each over n comparisons (checked)."""
+
+    id: Id = Field(description=_ID)
+    n: Comparisons = Field(description="The comparisons behind each of the two win rates.")
+    half_width: Number = Field(description=(
+        "z·√(1/(2n)): the half-width when both rates are near 0.5, the widest it can be (checked)."))
+
+
+class PublishedAccuracy(Strict):
+    """A published reward model's held-out accuracy beside its labelers' agreement, in percent."""
+
+    id: Id = Field(description=_ID)
+    accuracy: Number = Field(description="The RM's accuracy, in percent.")
+    agreement: Number = Field(description="The labelers' agreement with each other, in percent.")
+    gap: Number = Field(description="agreement − accuracy, in points (checked).")
+
+
 class BestOfN(Strict):
     """Best-of-n sampling's KL from the base, as a yardstick for a run's KL."""
 
     id: Id = Field(description=_ID)
     n: Comparisons = Field(description="n, the samples best-of-n chooses from.")
-    kl: Number = Field(description="KL of best-of-n from the base, log n − (n − 1)/n nats (checked).")
+    kl: Number = Field(description=(
+        "log n − (n − 1)/n nats: an upper bound on best-of-n's KL from the base, close only when no single "
+        "response is likely (checked)."))
     text: Text = Field(description="What the number means, in words.")
 
 
@@ -728,6 +763,10 @@ class Lesson(Strict):
     instruments: tuple[Instrument, ...] = _entries("The instruments that tell whether a run works.")
     run_health: RunHealth = Field(description="The rules that decide whether a run works.")
     win_rate_intervals: tuple[WinRateInterval, ...] = _entries("Win rates with their intervals.", at_least=0)
+    win_rate_changes: tuple[WinRateChange, ...] = _entries("The noise of a change between two win rates.",
+                                                           at_least=0)
+    rm_results: tuple[PublishedAccuracy, ...] = _entries("Published RM accuracies beside labeler agreement.",
+                                                         at_least=0)
     best_of_n: BestOfN = Field(description="Best-of-n's KL, a yardstick.")
     findings: tuple[Finding, ...] = _entries("Observations from runs, with their verdicts (the diagnostic cards).")
     pitfalls: tuple[Pitfall, ...] = _entries("Common mistakes.")

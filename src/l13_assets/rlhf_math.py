@@ -138,8 +138,15 @@ def win_rate_interval(rate: Term, n: Term, z_crit: Term, ops: Ops) -> tuple[Term
     return rate - half, rate + half
 
 
+def change_half_width(n: Term, z_crit: Term, ops: Ops) -> Term:
+    """The widest half-width of the interval of a change between two win rates, each measured on n comparisons:
+    z·√(p₁(1 − p₁)/n + p₂(1 − p₂)/n) is largest with both rates at 1/2, where it is z·√(1/(2n))."""
+    return z_crit * ops.sqrt(1 / (2 * n))
+
+
 def best_of_n_kl(n: Term, ops: Ops) -> Term:
-    """KL of best-of-n sampling from its base policy: log n − (n − 1)/n."""
+    """log n − (n − 1)/n: an upper bound on best-of-n's KL from its base policy, reached only when no single
+    response carries much probability (Beirami et al. 2024, Theorem 3.1)."""
     return ops.log(n) - (n - 1) / n
 
 

@@ -247,7 +247,8 @@ def _drill_notes(drills: list[Drill], env: Environment, lesson: Lesson) -> list[
 def _drill_context(drill: Drill) -> dict[str, object]:
     """What a question or solution says in words, decided from the exact inputs (no arithmetic in templates)."""
     inputs = drill.inputs
-    extra: dict[str, object] = {"top": None, "raised": None, "complement": None, "gap": None, "pairs": None,
+    extra: dict[str, object] = {"top": None, "raised": None, "complement": None, "above_even": None, "gap": None,
+                                "pairs": None,
                                 "quantity": inputs.get("quantity", drill.kind),
                                 "calculator": CALCULATOR.get(drill.kind)}
     if drill.kind == "beta_limits":
@@ -262,6 +263,7 @@ def _drill_context(drill: Drill) -> dict[str, object]:
         extra["raised"] = Decimal(inputs["pi"]) > Decimal(inputs["pi_ref"])
     elif drill.kind in ("win_rate_interval", "win_rate_gain"):
         extra["complement"] = format((1 - Decimal(inputs["win_rate"])).normalize(), "f")
+        extra["above_even"] = Decimal(inputs["win_rate"]) > Decimal("0.5")  # more comparisons could show a gain
     elif drill.kind == "bradley_terry":
         first, second = (Decimal(r) for r in inputs["reward"])
         extra["gap"] = format((first - second).normalize(), "f")
@@ -282,7 +284,9 @@ def _diagnostic_notes(lesson: Lesson, env: Environment) -> list[NoteSpec]:
     ruled = {rule.instrument for rule in lesson.run_health.rules}
     notes = []
     for finding in lesson.findings:
-        shown = [{"name": _markup(instruments[i].name, entries), "settles": i in ruled, "why": _markup(why, entries)}
+        # An instrument that rules out another cause of the symptom is read with it, not shown by it.
+        shown = [{"name": _markup(instruments[i].name, entries), "settles": i in ruled, "why": _markup(why, entries),
+                  "read_with": finding.symptom in instruments[i].rules_out}
                  for i, why in zip(finding.instruments, finding.why, strict=True)]
         cited = dict.fromkeys(r for i in finding.instruments for r in instruments[i].sources)
         sources = render(env, "sources.html.j2", references=[_citation(references[r]) for r in cited])

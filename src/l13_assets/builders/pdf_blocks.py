@@ -163,7 +163,7 @@ def worked_example(kit: Kit, width: float) -> Block:
     limits = (
         f"β → 0⁺: π* → {format_value(ex.limit_small_beta)}, KL → {format_number(ex.limit_small_beta_kl)}. "
         f"β → ∞: π* → π<sub>SFT</sub> = {format_value(ex.limit_large_beta)}. "
-        f"The other direction, KL(π<sub>SFT</sub>‖π*) = {format_number(ex.reverse_kl)}, is a common slip."
+        f"The other direction, KL(π<sub>SFT</sub>‖π*) = {format_number(ex.kl_other_direction)}, is a common slip."
     )
     return Block("examples", [
         heading(f"Worked example: two responses, β = {beta}", colour),

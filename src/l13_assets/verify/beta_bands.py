@@ -6,17 +6,27 @@ any two responses with that gap, π* multiplies the better one's odds by exp(ΔR
 strongly π* tilts whatever the reward's units. Each row solves the worked example at one β (its numbers are
 checked in ``numbers``); that β must lie inside the row's band once divided by the example's ΔR, and the
 bands must follow each other without a gap or an overlap.
+
+The note states that general reading for the learner: π* multiplies the better response's odds by more than
+e^odds_first in the first band and by at most e^odds_last in the last. Those two powers are ΔR/β at the
+bands' outer ends, 1/below of the first and 1/at_least of the last, and are checked against them here; the
+note must insert both (``[[beta-table.odds_first]]``), so the general reading, not only the example's, is
+printed with the table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
+from .. import rlhf_math as rm
 from ..lesson_text import format_number
 from ..model import BetaRow, Example, Lesson
 from ..yaml_reader import Path
 from .facts import Fact
+from .numbers import claim
 
 
 def reward_gap(example: Example) -> Decimal:
@@ -49,6 +59,42 @@ def run(lesson: Lesson) -> Iterator[Fact]:
         yield _order_fact(row, previous, path, i == len(table.rows) - 1)
         yield _inside_fact(row, gap, example, path)
         previous = row
+    yield from _odds_facts(lesson)
+    yield _note_fact(lesson)
+
+
+def _note_fact(lesson: Lesson) -> Fact:
+    table = lesson.beta_table
+    wanted = [f"[[{table.id}.{name}]]" for name in ("odds_first", "odds_last")]
+    missing = [w for w in wanted if w not in table.note]
+    if missing:
+        return Fact("beta", ("beta_table", "note"), table.note[:60], "no general reading", False,
+                    f"the note does not insert {' and '.join(missing)}, expected the bands' reading for any "
+                    "rewards in it (π* multiplies the better response's odds by e^{ΔR/β}), since the table's "
+                    "numbers, behaviour and risks are the worked example's")
+    return Fact("beta", ("beta_table", "note"), "the note", "states the bands' reading for any rewards", True)
+
+
+def _odds_facts(lesson: Lesson) -> Iterator[Fact]:
+    """odds_first = 1/below of the first band, odds_last = 1/at_least of the last: ΔR/β at the outer ends."""
+    table = lesson.beta_table
+    first, last = table.rows[0], table.rows[-1]
+    ends: list[tuple[str, Decimal | None, Decimal, Path, str]] = [
+        ("odds_first", first.below, table.odds_first, ("beta_table", "rows", 0, "below"), "the first band's below"),
+        ("odds_last", last.at_least, table.odds_last, ("beta_table", "rows", len(table.rows) - 1, "at_least"),
+         "the last band's at_least")]
+    for name, end, stated, given, what in ends:
+        path: Path = ("beta_table", name)
+        if end is None or end == 0:
+            yield Fact("beta", path, format_number(stated), "no finite end", False,
+                       f"{what} is {'missing' if end is None else '0'}, expected a band end above 0: {name} is "
+                       "ΔR/β there, 1 divided by it")
+            continue
+
+        def power(ops: rm.Ops, e: Decimal = end) -> Any:
+            return ops.number(Fraction(1)) / ops.number(e)
+
+        yield claim("beta", path, stated, power, (given,))
 
 
 def _order_fact(row: BetaRow, previous: BetaRow | None, path: Path, last: bool) -> Fact:

@@ -85,7 +85,7 @@ def example_facts(example: Example, path: Path) -> Iterator[Fact]:
     def sft_reward(ops: rm.Ops) -> Any:
         return rm.expectation(*_inputs(ops, example.pi_sft, example.reward))
 
-    def reverse_kl(ops: rm.Ops) -> Any:
+    def kl_other_direction(ops: rm.Ops) -> Any:
         pi_sft = _inputs(ops, example.pi_sft)[0]
         return rm.kl_divergence(pi_sft, solve(ops).pi, ops)
 
@@ -102,7 +102,7 @@ def example_facts(example: Example, path: Path) -> Iterator[Fact]:
     yield claim("number", (*path, "max_value"), example.max_value, _field(solve, "max_value"), given)
     # The optimum's value is also E[R] − β·KL at π*: two routes to one stated number.
     yield claim("identity", (*path, "max_value"), example.max_value, reward_minus_kl, given)
-    yield claim("number", (*path, "reverse_kl"), example.reverse_kl, reverse_kl, given)
+    yield claim("number", (*path, "kl_other_direction"), example.kl_other_direction, kl_other_direction, given)
 
 
 def beta_row_facts(lesson: Lesson) -> Iterator[Fact]:
