@@ -37,7 +37,7 @@ def main() -> None:
     outputs = []
     for _ in range(args.repeat + 1):
         start = time.perf_counter()
-        outputs = cheatsheet.build(Context(source, source_path))
+        outputs = cheatsheet.build(Context.of(source, source_path)).files
         times.append(time.perf_counter() - start)
     first, rest = times[0], times[1:]
     print(f"imports and source load: {imports:.3f} s")

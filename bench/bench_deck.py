@@ -24,7 +24,7 @@ from contextlib import closing
 from pathlib import Path
 
 from l13_assets import drills
-from l13_assets.builders import Context, deck, figures
+from l13_assets.builders import Context, deck
 from l13_assets.loader import load
 from l13_assets.model import Lesson
 from l13_assets.verify.drills import check_drills
@@ -68,28 +68,24 @@ def main() -> None:
         history = SOURCE.with_name("l13.notes.json")
         if history.exists():
             source.with_name(history.name).write_bytes(history.read_bytes())
-        context = Context(source=load(source), source_path=source)
+        context = Context.of(load(source), source)
         lesson = context.source.lesson
-        for output in deck.build(context):  # warm imports and caches; write the history as the writer would
-            if output.beside_source:
-                source.with_name(output.path).write_bytes(output.data)
-            elif output.path == deck.APKG:
-                notes = note_count(output.data, Path(folder))
+        built = deck.build(context)  # warm imports and caches; write the history as the writer would
+        if built.history is not None:
+            source.with_name("l13.notes.json").write_bytes(built.history)
+            context = Context.of(load(source), source)
+        notes = note_count(built.files[0].data, Path(folder))
         times = []
         for _ in range(5):
-            figures.forget_renders()  # not timed: the deck draws its figures as if nothing had drawn them
             start = time.perf_counter()
             deck.build(context)
             times.append(time.perf_counter() - start)
         full = min(times)
-        figures.forget_renders()
-        figures.build(context)  # the pipeline runs the figures builder first, in the same process
-        own = best(lambda: deck.build(context), 10)
 
     count = len(drills.generate(lesson))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
-    print(f"default deck ({count} drills, {notes} notes): {full:.3f} s alone, drawing its two figures' SVGs "
-          f"({full - own:.3f} s); {own:.3f} s after the figures builder  (target < 0.5 s)")
+    print(f"default deck ({count} drills, {notes} notes): {full:.3f} s, drawing its figures' phone panels "
+          "(target < 0.5 s)")
 
     check_drills(scaled(lesson, 50))  # warm sympy, mpmath and the interval context
     rows = []

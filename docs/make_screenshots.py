@@ -44,11 +44,10 @@ ALONE = """(key) => {
 def main() -> None:
     source = ROOT / "source" / "l13.yaml"
     with tempfile.TemporaryDirectory() as folder:
-        for output in preview.build(Context(source=load(source, display="source/l13.yaml"), source_path=source)):
-            if not output.beside_source:
-                target = Path(folder) / output.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(output.data)
+        for output in preview.build(Context.of(load(source, display="source/l13.yaml"), source)).files:
+            target = Path(folder) / output.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(output.data)
         browser = harness.Browser()
         cards = Path(folder) / preview.FOLDER / "cards.html"
         OUT.mkdir(exist_ok=True)

@@ -42,17 +42,16 @@ def build(source: Path, out: Path | None = None) -> Built:
     """Run the deck builder and write its outputs as the pipeline's writer does (history beside the source).
     A source without a history is a first build here (as with ``build --new-history``)."""
     fresh = not source.with_name(HISTORY.name).exists()
-    outputs = deck.build(Context(source=load(source), source_path=source, new_history=fresh))
+    built = deck.build(Context.of(load(source), source, new_history=fresh))
     out = out or source.parent / "build"
     out.mkdir(parents=True, exist_ok=True)
     written = False
     apkg = out / deck.APKG
-    for output in outputs:
-        if output.beside_source:
-            source.with_name(output.path).write_bytes(output.data)
-            written = True
-        else:
-            (out / output.path).write_bytes(output.data)
+    if built.history is not None:
+        source.with_name(HISTORY.name).write_bytes(built.history)
+        written = True
+    for output in built.files:
+        (out / output.path).write_bytes(output.data)
     return Built(apkg, apkg.read_bytes(), written)
 
 

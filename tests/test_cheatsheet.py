@@ -40,7 +40,7 @@ def source() -> Source:
 
 @pytest.fixture(scope="module")
 def outputs(source: Source) -> dict[str, bytes]:
-    built = cheatsheet.build(Context(source, SOURCE))
+    built = cheatsheet.build(Context.of(source, SOURCE)).files
     return {o.path: o.data for o in built}
 
 
@@ -225,7 +225,7 @@ def test_renders_to_png(outputs: dict[str, bytes], tmp_path: Path) -> None:
 
 
 def test_same_source_same_bytes(outputs: dict[str, bytes], source: Source) -> None:
-    again = {o.path: o.data for o in cheatsheet.build(Context(source, SOURCE))}
+    again = {o.path: o.data for o in cheatsheet.build(Context.of(source, SOURCE)).files}
     assert again == outputs
 
 
@@ -233,7 +233,7 @@ def test_same_bytes_under_another_hash_seed(outputs: dict[str, bytes]) -> None:
     script = (
         "import hashlib, sys; from pathlib import Path; from l13_assets.loader import load; "
         "from l13_assets.builders import Context, cheatsheet; p = Path(sys.argv[1]); "
-        "print(hashlib.sha256(cheatsheet.build(Context(load(p), p, ('a4',)))[0].data).hexdigest())"
+        "print(hashlib.sha256(cheatsheet.build(Context.of(load(p), p, papers=('a4',))).files[0].data).hexdigest())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     run = subprocess.run([sys.executable, "-c", script, str(SOURCE)], capture_output=True, text=True,
@@ -242,7 +242,7 @@ def test_same_bytes_under_another_hash_seed(outputs: dict[str, bytes]) -> None:
 
 
 def test_one_paper_on_request(source: Source) -> None:
-    built = cheatsheet.build(Context(source, SOURCE, papers=("letter",)))
+    built = cheatsheet.build(Context.of(source, SOURCE, papers=("letter",))).files
     assert [o.path for o in built] == ["l13-cheatsheet-letter.pdf"]
 
 
@@ -263,7 +263,7 @@ def test_overflow_is_an_error_naming_the_block(source: Source) -> None:
     grown = _with_more_pitfalls(8)
     returned: list[Output] = []
     with pytest.raises(UserError) as caught:
-        returned = cheatsheet.build(Context(grown, SOURCE))
+        returned = cheatsheet.build(Context.of(grown, SOURCE)).files
     assert returned == []
     message = str(caught.value)
     assert "block 'pitfalls' does not fit" in message
@@ -282,7 +282,7 @@ def test_a_formula_too_wide_for_its_column_is_an_error_at_its_line() -> None:
     end = text.index("\n", before)
     grown = parse((text[:before] + f"  formula: '{wide}'" + text[end:]).encode("utf-8"), "source/l13.yaml")
     with pytest.raises(UserError) as caught:
-        cheatsheet.build(Context(grown, SOURCE))
+        cheatsheet.build(Context.of(grown, SOURCE))
     message = str(caught.value)
     assert message.startswith(f"source/l13.yaml:{line}:12: bradley_terry.formula: formula is "), message
     assert "cannot be broken to fit" in message and "\n" not in message
@@ -297,7 +297,7 @@ def test_a_formula_the_typesetter_fails_on_is_a_problem_at_its_line(source: Sour
 
     monkeypatch.setattr(pdf_math.Typesetter, "_render", fail)
     with pytest.raises(UserError) as caught:
-        cheatsheet.build(Context(source, SOURCE))
+        cheatsheet.build(Context.of(source, SOURCE))
     text = SOURCE.read_text(encoding="utf-8")
     line = text[:text.index("  formula: ", text.index("\nbradley_terry:\n"))].count("\n") + 1
     assert str(caught.value) == (
@@ -313,7 +313,7 @@ def test_a_title_or_footer_too_long_for_its_line_is_an_error_at_its_line(key: st
     line = text[:start].count("\n") + 1
     longer = text[:end] + ", and then a great many more words than any line of the page can hold" * 3 + text[end:]
     with pytest.raises(UserError) as caught:
-        cheatsheet.build(Context(parse(longer.encode("utf-8"), "source/l13.yaml"), SOURCE))
+        cheatsheet.build(Context.of(parse(longer.encode("utf-8"), "source/l13.yaml"), SOURCE))
     assert str(caught.value).startswith(f"source/l13.yaml:{line}:{len(key) + 1}: {path}: is ")
     assert "too long for its line on the letter page" in str(caught.value)
 
@@ -340,7 +340,7 @@ def test_footer_names_the_source_file_wherever_it_is(tmp_path: Path) -> None:
         copy = tmp_path / folder / "course-l13.yaml"
         copy.parent.mkdir(parents=True)
         copy.write_bytes(SOURCE.read_bytes())
-        built.append(cheatsheet.build(Context(load(copy), copy, ("a4",)))[0].data)
+        built.append(cheatsheet.build(Context.of(load(copy), copy, papers=("a4",))).files[0].data)
     assert built[0] == built[1], "the folder never reaches the bytes"
     with pdfplumber.open(io.BytesIO(built[0])) as pdf:
         text = pdf.pages[0].extract_text()
@@ -372,7 +372,7 @@ def test_breaking_lines_once_per_width_changes_no_byte(
 
     assert pdf_layout._paragraph_class() is not Paragraph  # the shortcut is in use in `outputs`
     monkeypatch.setattr(pdf_layout, "_paragraph_class", lambda: Paragraph)
-    plain = {o.path: o.data for o in cheatsheet.build(Context(source, SOURCE))}
+    plain = {o.path: o.data for o in cheatsheet.build(Context.of(source, SOURCE)).files}
     assert plain == outputs
 
 
@@ -488,5 +488,5 @@ def test_a_heading_from_the_source_too_wide_is_an_error_at_its_line() -> None:
     long = '  question: "Is this RLHF run working, and how would anyone reading the dashboards know it?"'
     grown = parse(text.replace(old, long, 1).encode("utf-8"), "source/l13.yaml")
     with pytest.raises(UserError) as caught:
-        cheatsheet.build(Context(grown, SOURCE))
+        cheatsheet.build(Context.of(grown, SOURCE))
     assert str(caught.value).startswith(f"source/l13.yaml:{line}:13: run_health.question: the heading 'Is this")

@@ -33,7 +33,7 @@ def texts(source: Source) -> dict[str, str]:
     """Each paper's page text in reading order, whitespace removed (lines break anywhere in a column): each
     column down to the reference list, then the list across the foot."""
     out = {}
-    for output in cheatsheet.build(Context(source, SOURCE)):
+    for output in cheatsheet.build(Context.of(source, SOURCE)).files:
         paper = "a4" if output.path.endswith("a4.pdf") else "letter"
         g = geometry(paper)
         gutter = (g.inner_width - sum(g.column_widths())) / (len(g.column_widths()) - 1)

@@ -19,7 +19,7 @@ import pytest
 from markupsafe import escape
 
 from l13_assets import drills
-from l13_assets.builders import Context, deck, deck_history
+from l13_assets.builders import Context, deck, deck_history, deck_notes
 from l13_assets.errors import UserError
 from l13_assets.lesson_text import entries_by_id, expand
 from l13_assets.loader import load
@@ -330,7 +330,7 @@ def test_the_same_source_gives_the_same_bytes_under_another_hash_seed(tmp_path: 
     here = build(source, tmp_path / "out1")
     code = ("import sys; from pathlib import Path; from l13_assets.builders import Context, deck;"
             "from l13_assets.loader import load; s = Path(sys.argv[1]);"
-            "[sys.stdout.buffer.write(o.data) for o in deck.build(Context(source=load(s), source_path=s))"
+            "[sys.stdout.buffer.write(o.data) for o in deck.build(Context.of(load(s), s)).files"
             " if o.path.endswith('.apkg')]")
     other = subprocess.run([sys.executable, "-c", code, str(source)], capture_output=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "4242"}).stdout
@@ -403,7 +403,7 @@ def test_an_edit_with_a_clock_behind_the_history_is_refused(tmp_path: Path, monk
     _, old, new = first_answer_edit()
     edit_source(source, old, new)
     with pytest.raises(UserError, match=r"holds time \d+ .*later than 1000 .*set SOURCE_DATE_EPOCH"):
-        deck.build(Context(source=load(source), source_path=source))
+        deck.build(Context.of(load(source), source))
     assert source.with_name("l13.notes.json").read_bytes() == first
 
 
@@ -417,7 +417,7 @@ def test_a_changed_note_type_under_the_same_id_stops_the_build(tmp_path: Path,
     deck.note_types.cache_clear()
     try:
         with pytest.raises(UserError, match=r"note type 'L13 RLHF drill' \(id 1780427553\) changed its fields"):
-            deck.build(Context(source=load(source), source_path=source))
+            deck.build(Context.of(load(source), source))
     finally:
         monkeypatch.undo()
         deck.note_types.cache_clear()
@@ -450,7 +450,7 @@ def reworded_diagnostics(folder: Path) -> Iterator[None]:
         assert count == 1
         page.write_text(text, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(deck, "templates_dir", lambda: folder)
+        patch.setattr(deck_notes, "templates_dir", lambda: folder)
         deck.note_types.cache_clear()
         try:
             yield
@@ -505,7 +505,7 @@ def test_a_format_1_history_recorded_for_other_templates_stops_the_build(tmp_pat
                           for k, v in current["note_types"].items()}}
     source.with_name("l13.notes.json").write_text(json.dumps(old), encoding="utf-8")
     with pytest.raises(UserError, match=r"changed its fields or card templates .*\(the history is format 1"):
-        deck.build(Context(source=load(source), source_path=source))
+        deck.build(Context.of(load(source), source))
 
 
 def _damaged(change: str) -> str:
@@ -530,7 +530,7 @@ def test_a_damaged_history_is_a_clear_error(tmp_path: Path, change: str) -> None
     source = copy_source(tmp_path / "src")
     source.with_name("l13.notes.json").write_text("{not json" if change == "not-json" else _damaged(change))
     with pytest.raises(UserError, match="the note history is not valid") as caught:
-        deck.build(Context(source=load(source), source_path=source))
+        deck.build(Context.of(load(source), source))
     assert len(caught.value.problems) == 1 and "\n" not in str(caught.value)
 
 

@@ -14,20 +14,21 @@ from typing import Any
 
 import pytest
 
-from l13_assets.builders import Context, builder
+from l13_assets.builders import Context
 from l13_assets.builders.figures import (
     PHONE_PANEL,
     PNG_DPI,
+    Renders,
     Size,
     curve_gid,
     default_size,
     figure,
     figure_ids,
-    forget_renders,
     plain_number,
     render,
     render_formats,
 )
+from l13_assets.builders.registry import builders
 from l13_assets.lesson_text import MINUS
 from l13_assets.loader import Source, load
 from l13_assets.model import FIGURE_IDS, PER_EXAMPLE_FIGURES, Example, Lesson
@@ -286,8 +287,7 @@ def test_text_is_house_style(figures: dict[str, Any], lesson: Lesson) -> None:
 
 
 def fresh(lesson: Lesson, figure_id: str, fmt: str, size: Size | None = None) -> bytes:
-    """A render drawn now, not the process's remembered one."""
-    forget_renders()
+    """A render drawn now (no renders shared with another call)."""
     return render(lesson, figure_id, fmt, size)
 
 
@@ -298,7 +298,6 @@ def test_two_renders_are_byte_identical(lesson: Lesson, fmt: str) -> None:
 
 
 def test_one_drawing_saved_twice_gives_the_bytes_of_separate_renders(lesson: Lesson) -> None:
-    forget_renders()
     both = render_formats(lesson, "fig-tradeoff", ("png", "svg"))
     assert both == {fmt: fresh(lesson, "fig-tradeoff", fmt) for fmt in ("png", "svg")}
 
@@ -325,7 +324,7 @@ def test_the_png_is_the_svg_drawing_rasterised_with_its_text(lesson: Lesson, fig
 
     import numpy as np
 
-    from l13_assets.builders import figures as module
+    from l13_assets.builders import figure_render as module
     from l13_assets.builders.figure_svg import to_png
 
     size = default_size(figure_id)
@@ -361,7 +360,7 @@ def test_the_png_is_opaque_and_has_no_text_chunks(lesson: Lesson) -> None:
 
 def test_renders_are_remembered_per_lesson_value_and_arguments(lesson: Lesson,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from l13_assets.builders import figures as module
+    from l13_assets.builders import figure_render as module
 
     drawn: list[str] = []
     real_draw = module._draw
@@ -371,17 +370,19 @@ def test_renders_are_remembered_per_lesson_value_and_arguments(lesson: Lesson,
         return real_draw(lesson, figure_id, size, **options)
 
     monkeypatch.setattr(module, "_draw", counted)
-    forget_renders()
-    first = render_formats(lesson, "fig-tradeoff", ("svg", "png"))
-    assert render(lesson, "fig-tradeoff", "svg") is first["svg"] and len(drawn) == 1  # the deck's case
-    render(lesson, "fig-tradeoff", "svg", Size(6.0, 2.6))
+    renders = Renders()  # one build's
+    first = render_formats(lesson, "fig-tradeoff", ("svg", "png"), renders=renders)
+    assert render(lesson, "fig-tradeoff", "svg", renders=renders) is first["svg"] and len(drawn) == 1
+    render(lesson, "fig-tradeoff", "svg", Size(6.0, 2.6), renders)
     assert len(drawn) == 2, "another size is another drawing"
     # An edited lesson is another key, even though it is equal in everything the test does not change.
     example = lesson.examples[0].model_copy(update={"name": "Edited example"})
     edited = lesson.model_copy(update={"examples": (example, *lesson.examples[1:])})
-    svg = render(edited, "fig-tradeoff", "svg")
+    svg = render(edited, "fig-tradeoff", "svg", renders=renders)
     assert len(drawn) == 3 and "Edited example" in svg.decode() and svg != first["svg"]
-    assert render(lesson, "fig-tradeoff", "svg") is first["svg"]
+    assert render(lesson, "fig-tradeoff", "svg", renders=renders) is first["svg"]
+    render(lesson, "fig-tradeoff", "svg")
+    assert len(drawn) == 4, "another build (no renders passed) draws again"
 
 
 def test_another_hash_seed_in_another_process_gives_the_same_bytes(lesson: Lesson) -> None:
@@ -441,7 +442,7 @@ def test_unknown_figure_or_format_is_refused(lesson: Lesson) -> None:
 
 def test_build_returns_every_figure_in_both_formats_without_writing(source: Source, tmp_path: Path) -> None:
     before = set(tmp_path.iterdir())
-    outputs = builder("figures")(Context(source=source, source_path=tmp_path / "l13.yaml"))
+    outputs = builders()["figures"].build(Context.of(source, tmp_path / "l13.yaml")).files
     assert [o.path for o in outputs] == [f"figures/{f}.{x}" for f in figure_ids(source.lesson) for x in ("svg", "png")]
     assert outputs[1].data == render(source.lesson, "fig-policy-vs-beta", "png")
     assert set(tmp_path.iterdir()) == before

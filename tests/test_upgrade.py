@@ -291,7 +291,7 @@ def test_an_undeclared_rename_is_refused_where_the_new_id_is_written(tmp_path: P
     rename(source, edit, declared=False)
     history = source.with_name("l13.notes.json").read_bytes()
     with pytest.raises(UserError) as caught:
-        deck.build(Context(source=load(source), source_path=source))
+        deck.build(Context.of(load(source), source))
     (problem,) = caught.value.problems
     assert (problem.line, problem.column) == (edit.id_line, edit.id_column)
     assert f"add `renamed_from: {edit.old_id}`" in problem.message
@@ -302,7 +302,7 @@ def test_a_lowered_drill_count_is_refused_at_the_count_until_retired(tmp_path: P
     source = copy_source(tmp_path / "source", with_history=True)
     gone = lower_a_drill_count(source)
     with pytest.raises(UserError) as caught:
-        deck.build(Context(source=load(source), source_path=source))
+        deck.build(Context.of(load(source), source))
     assert [p.path.endswith(".count") and "retired" in p.message for p in caught.value.problems] == [True] * len(gone)
     retire(source, gone, "Fewer drills.")
     assert build(source).history_written is False

@@ -24,7 +24,8 @@ from .errors import CheckFailed, Problem, UserError
 if TYPE_CHECKING:
     from .pipeline import Result
 
-BUILDERS = ("figures", "deck", "cheatsheet", "preview")  # mirrors builders.REGISTRY, which is not imported at start-up
+from .builders.options import OPTION_FLAGS, Flag
+from .builders.registry import builders as _builders
 
 
 def _source_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,34 +77,52 @@ def check(source: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+def _builder_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--only and each builder option, from the registry and the options' own declarations."""
+    listed = "; ".join(f"{b.name}: {b.description}" for b in _builders().values())
+    function = click.option("--only", default=",".join(_builders()), show_default=True, metavar="LIST",
+                            help=f"Comma-separated outputs to build ({listed}).")(function)
+    for flag in reversed(OPTION_FLAGS):
+        function = click.option(flag.flag, flag.field, **_click_settings(flag))(function)
+    return function
+
+
+def _click_settings(flag: Flag) -> dict[str, Any]:
+    settings = dict(flag.settings)
+    if "choices" in settings:
+        settings["type"] = click.Choice(settings.pop("choices"))
+        settings["show_default"] = True
+    return settings
+
+
+def _only(only: str) -> tuple[str, ...]:
+    known = tuple(_builders())
+    names = tuple(n.strip() for n in only.split(",") if n.strip())
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        given = ", ".join(unknown) if unknown else "an empty list"
+        raise click.BadParameter(f"{given}: expected a comma-separated list of {', '.join(known)}",
+                                 param_hint="--only")
+    return tuple(n for n in known if n in names)
+
+
 @main.command()
 @_source_option
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("build"), show_default=True,
               help="Output folder.")
-@click.option("--only", default=",".join(BUILDERS), show_default=True, metavar="LIST",
-              help="Comma-separated outputs to build: figures, deck, cheatsheet, preview.")
-@click.option("--paper", type=click.Choice(["a4", "letter", "both"]), default="both", show_default=True,
-              help="Cheatsheet paper size.")
+@_builder_options
 @click.option("--force", is_flag=True, help="Rebuild even if the outputs match the manifest.")
-@click.option("--new-history", is_flag=True,
-              help="Start the deck's note history (only for a deck never released; refused if one exists).")
 @_verbosity
-def build(source: Path, out: Path, only: str, paper: str, force: bool, new_history: bool, quiet: bool,
-          verbose: bool, as_json: bool) -> None:
+def build(source: Path, out: Path, only: str, force: bool, quiet: bool, verbose: bool, as_json: bool,
+          **option_values: Any) -> None:
     """Check the source, then write the assets to --out."""
     _stop_on_interrupt("interrupted: the previous outputs are unchanged")
     from . import pipeline
+    from .builders.options import Options
 
-    names = tuple(n.strip() for n in only.split(",") if n.strip())
-    unknown = [n for n in names if n not in BUILDERS]
-    if unknown or not names:
-        given = ", ".join(unknown) if unknown else "an empty list"
-        raise click.BadParameter(f"{given}: expected a comma-separated list of {', '.join(BUILDERS)}",
-                                 param_hint="--only")
-    ordered = tuple(n for n in BUILDERS if n in names)
-    papers = ("a4", "letter") if paper == "both" else (paper,)
-    request = pipeline.Request(source=source, out=out, only=ordered, papers=papers, force=force,
-                               new_history=new_history)
+    values = {f.field: f.convert(option_values[f.field]) if f.convert else option_values[f.field]
+              for f in OPTION_FLAGS}
+    request = pipeline.Request(source=source, out=out, only=_only(only), options=Options(**values), force=force)
     with _user_errors(partial(_build_report, None) if as_json else None):
         result = pipeline.build(request, _progress(quiet or as_json))
     if as_json:
@@ -168,6 +187,9 @@ def _stop_on_interrupt(message: str) -> None:
 
     def stop(signum: int, frame: object) -> None:
         os.write(2, f"{message}\n".encode())
+        writer = sys.modules.get("l13_assets.writer")  # imported only if the build got as far as writing
+        if writer is not None:
+            writer.discard_staging()
         os._exit(130)
 
     signal.signal(signal.SIGINT, stop)

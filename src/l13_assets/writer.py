@@ -8,7 +8,13 @@ complete set of outputs and manifest, or the new one. Where the exchange is unav
 filesystem without it) it falls back to replacing file by file, each atomically and the manifest last; then
 each file is atomic, but not the set.
 
-A lock file beside the output folder makes a concurrent build of the same folder fail with a clear message.
+An output folder that is a mount point (a CI volume, a tmpfs) cannot be swapped: the staging folder is then
+made inside it (``IN_PLACE_STAGING``, on the same filesystem) and the files are moved into place one by one,
+each atomically and the manifest last. Either way the staging folder is gone after the build, whether it
+finished, failed or was interrupted.
+
+A lock file, kept in the user's runtime folder (never beside the output folder) under a name derived from
+the output folder's real path, makes a concurrent build of the same folder fail with a clear message.
 """
 
 from __future__ import annotations
@@ -17,14 +23,18 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import UserError
 
+IN_PLACE_STAGING = ".l13-assets.staging"
+_STAGING: set[Path] = set()  # staging folders of this process, removed also when Ctrl-C ends it at once
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -69,16 +79,23 @@ def check_out(out: Path) -> None:
                                   "(chmod u+w it or pass another --out)")
 
 
+def lock_path(out: Path) -> Path:
+    """Where the lock of this output folder lives: out of the user's sight, one per real path."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    key = hashlib.sha256(os.fsencode(out.resolve())).hexdigest()[:24]
+    return Path(base) / f"l13-assets-{os.geteuid()}" / f"{key}.lock"
+
+
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
-    """Hold ``.<out>.lock`` beside the output folder for the whole build; fail at once if another holds it.
+    """Hold the output folder's lock for the whole build; fail at once if another build holds it.
     Call ``check_out`` first."""
-    lock_path = out.parent / f".{out.name}.lock"
+    path = lock_path(out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the duration of the build
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held open for the duration of the build
     except OSError as error:
-        raise fail(out.parent, error, "create the build lock") from None
+        raise fail(path.parent, error, "create the build lock") from None
     with handle:
         try:
             # A POSIX record lock, not flock: it belongs to this process alone, so a forked worker never
@@ -131,38 +148,55 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(a))
 
 
-def publish(out: Path, files: dict[str, bytes], manifest_name: str, keep: set[str]) -> None:
+def publish(out: Path, files: dict[str, bytes], manifest_name: str, keep: set[str], in_place: bool = False) -> None:
     """Make ``out`` hold ``files`` (relative path -> bytes), plus the old files named in ``keep``.
 
-    ``files`` must include the manifest under ``manifest_name``; it is written last.
+    ``files`` must include the manifest under ``manifest_name``; it is written last. ``in_place``: ``out``
+    cannot be swapped (a mount point), so stage inside it and move file by file.
     """
-    staging = out.parent / f".{out.name}.staging"
+    staging = out / IN_PLACE_STAGING if in_place else out.parent / f".{out.name}.staging"
+    _STAGING.add(staging)
     try:
-        if staging.exists():  # left by a build that was killed: it was never published
-            shutil.rmtree(staging)
-        staging.mkdir(parents=True)
-        if out.is_dir():  # the new folder keeps the old one's permissions (a private folder stays private)
-            _same_access(out, staging)
-        for name in sorted(files, key=lambda n: n == manifest_name):
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[name])
-        for name in sorted(keep - set(files)):
-            _carry_over(out / name, staging / name)
-        _sync_tree(staging)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise fail(out, error, "write the outputs") from None
-    try:
-        if not out.exists():
+        try:
+            _stage(out, staging, files, manifest_name, set() if in_place else keep)
+        except OSError as error:
+            raise fail(out, error, "write the outputs") from None
+        if in_place:
+            _replace_file_by_file(staging, out, manifest_name, drop=entries(out) - keep - set(files))
+        elif not out.exists():
             os.rename(staging, out)
         elif _exchange(staging, out):
             shutil.rmtree(staging)  # now the previous outputs
         else:
-            _replace_file_by_file(staging, out, manifest_name)
+            _replace_file_by_file(staging, out, manifest_name, drop=set())
     except OSError as error:
         raise fail(out, error, "publish the outputs") from None
+    finally:  # failed, refused or interrupted: the staging folder never outlives the build
+        shutil.rmtree(staging, ignore_errors=True)
+        _STAGING.discard(staging)
     _fsync_dir(out.parent)
+
+
+def discard_staging() -> None:
+    """Remove this process's staging folders: for an interrupt that ends the process without unwinding.
+    The output folder is intact either way (a staging folder is never the published one)."""
+    for staging in list(_STAGING):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stage(out: Path, staging: Path, files: dict[str, bytes], manifest_name: str, keep: set[str]) -> None:
+    if staging.exists():  # left by a build that was killed: it was never published
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    if out.is_dir():  # the new folder keeps the old one's permissions (a private folder stays private)
+        _same_access(out, staging)
+    for name in sorted(files, key=lambda n: n == manifest_name):
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(files[name])
+    for name in sorted(keep - set(files)):
+        _carry_over(out / name, staging / name)
+    _sync_tree(staging)
 
 
 def entries(out: Path) -> set[str]:
@@ -176,6 +210,8 @@ def entries(out: Path) -> set[str]:
         raise fail(out, error, "read everything in the output folder")
 
     for folder, folders, files in os.walk(out, onerror=unreadable):  # links to folders are carried, not followed
+        if folder == str(out) and IN_PLACE_STAGING in folders:
+            folders.remove(IN_PLACE_STAGING)  # a killed in-place build's staging: never an output
         here = Path(folder)
         relative = here.relative_to(out)
         links = [d for d in folders if (here / d).is_symlink()]
@@ -224,12 +260,17 @@ def _same_access(old: Path, new: Path) -> None:
         os.chown(new, info.st_uid, info.st_gid)
 
 
-def _replace_file_by_file(staging: Path, out: Path, manifest_name: str) -> None:
+def _replace_file_by_file(staging: Path, out: Path, manifest_name: str, drop: set[str]) -> None:
+    """Each file atomically, the manifest last; then the old files the new set leaves out (``drop``)."""
     names = sorted((p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
                    key=lambda n: n == manifest_name)
     for name in names:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / name, out / name)
+    for name in sorted(drop, reverse=True):  # files before the folders that held them
+        path = out / name
+        with contextlib.suppress(OSError):
+            path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
     shutil.rmtree(staging)
 
 

@@ -30,8 +30,9 @@ def preview_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("preview")
     source = copy_source(folder / "source", with_history=True)
     out = folder / "build"
-    for output in preview_builder.build(Context(source=load(source), source_path=source)):
-        assert not output.beside_source, output.path
+    built = preview_builder.build(Context.of(load(source), source))
+    assert built.history is None  # the deck's builder returns the history; the preview only shows the cards
+    for output in built.files:
         target = out / output.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(output.data)

@@ -1,53 +1,77 @@
 """The generators: each turns the verified lesson into bytes and never writes a file itself.
 
-A builder module defines ``build(context) -> list[Output]``. The registry maps a builder's name to its module,
-imported only when that builder runs, so ``l13-assets --help`` and ``check`` never pay for matplotlib,
-reportlab or genanki. Adding an output is one module, one line here and its tests.
+A builder is one module that declares one ``BUILDER = Builder(...)``: its name, a one-line description,
+the parts of the lesson and the options it reads, its typical cost, and ``build(context) -> Built``. The
+registry (``registry.py``) lists the modules; the CLI's choices and help, the fingerprints that decide what
+is stale and the choice of which builder runs on the second core all come from these declarations. A
+builder module imports no generator library at its top level (matplotlib, reportlab, genanki, sympy are
+imported inside functions), so ``--help`` and ``check`` can read the registry for free.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..loader import Source
+from .options import Options
 
-# name -> module, in build order (the deck and the cheatsheet call the figures' render function directly,
-# never read its files, so the order only fixes the order of progress lines).
-REGISTRY: dict[str, str] = {
-    "figures": "l13_assets.builders.figures",
-    "deck": "l13_assets.builders.deck",
-    "cheatsheet": "l13_assets.builders.cheatsheet",
-    "preview": "l13_assets.builders.preview",
-}
+if TYPE_CHECKING:
+    from ..drills import Drill
+    from ..loader import Source
+    from .figure_render import Renders
 
 
 @dataclass(frozen=True)
 class Output:
-    """One file to write: ``path`` is relative to the output folder, with '/' separators.
-
-    ``beside_source`` marks the one kind of file a build keeps next to the source instead (the deck's note
-    history, which must outlive the output folder, like a lock file)."""
+    """One file to write: ``path`` is relative to the output folder, with '/' separators."""
 
     path: str
     data: bytes
-    beside_source: bool = False
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a builder returns: its files, and (the deck only) the note history it computed, as a value the
+    pipeline writes beside the source. ``None`` means the history is unchanged."""
+
+    files: list[Output]
+    history: bytes | None = None
 
 
 @dataclass(frozen=True)
 class Context:
-    source: Source
-    source_path: Path  # the source file; the deck keeps its note history beside it
-    papers: tuple[str, ...] = ("a4", "letter")
-    new_history: bool = False  # build --new-history: the deck may start a note history where there is none
+    """What a build read once, for every builder: nothing here is read again from disk or the environment."""
+
+    source: Source  # the verified lesson
+    source_path: Path  # for messages and for naming the note history beside it
+    drills: tuple[Drill, ...]  # the exact drill objects the check verified
+    options: Options = field(default_factory=Options)
+    history: bytes | None = None  # the note history's bytes beside the source, None when there is none
+    epoch: int | None = None  # SOURCE_DATE_EPOCH, parsed once; None when unset (or set empty)
+    renders: Renders | None = None  # figure renders shared by the builders of this build
+
+    @classmethod
+    def of(cls, source: Source, source_path: Path, **options: object) -> Context:
+        """A context read the way a build reads it (for tests, benchmarks and scripts): the note history
+        beside ``source_path``, SOURCE_DATE_EPOCH, the drills, and ``options`` over the defaults."""
+        from ..drills import generate
+        from ..resources import notes_history_path, source_date_epoch
+        from .figure_render import Renders
+
+        history_path = notes_history_path(source_path)
+        return cls(source=source, source_path=source_path, drills=tuple(generate(source.lesson)),
+                   options=Options(**options),  # type: ignore[arg-type]
+                   history=history_path.read_bytes() if history_path.exists() else None,
+                   epoch=source_date_epoch(), renders=Renders())
 
 
-BuildFunction = Callable[[Context], list[Output]]
-
-
-def builder(name: str) -> BuildFunction:
-    module = importlib.import_module(REGISTRY[name])
-    function: BuildFunction = module.build
-    return function
+@dataclass(frozen=True)
+class Builder:
+    name: str
+    description: str  # one line, shown in `build --help`
+    reads: tuple[str, ...]  # top-level sections of the source its bytes depend on (the fingerprint covers them)
+    options: tuple[str, ...]  # the Options fields (and "epoch") its bytes depend on
+    cost: float  # typical seconds on a 2-core machine: the costliest stale builder runs on the other core
+    build: Callable[[Context], Built]

@@ -63,14 +63,11 @@ def digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def read(path: Path) -> tuple[History, bytes | None]:
-    """The recorded history (empty if there is no file yet) and the file's bytes."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return History(), None
-    except OSError as error:
-        raise UserError.plain(str(path), f"cannot read the note history ({error.strerror})") from None
+def parse(raw: bytes | None, path: Path) -> History:
+    """The recorded history from the file's bytes (read once, by the pipeline); empty when there is no file.
+    ``path`` names the file in messages."""
+    if raw is None:
+        return History()
     try:
         record = json.loads(raw)
         if record.get("format") not in READABLE_FORMATS:
@@ -92,7 +89,7 @@ def read(path: Path) -> tuple[History, bytes | None]:
         raise UserError.plain(str(path), f"the note history is not valid ({error}); expected the file a build "
                               "writes. Restore it from version control: deleting it would stop learners' "
                               "Anki from taking edits to notes whose text changes later") from None
-    return History(dict(notes), dict(types)), raw
+    return History(dict(notes), dict(types))
 
 
 def require(recorded: bytes | None, new_history: bool, path: Path) -> None:

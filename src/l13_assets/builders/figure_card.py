@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from ..lesson_text import entries_by_id, expand
 from ..model import PER_EXAMPLE_FIGURES, Lesson
-from . import figures
+from . import figure_render as figures
 from .figure_svg import min_text_px
 
 
@@ -27,7 +27,8 @@ class Panel:
     min_text_px: float
 
 
-def panels(lesson: Lesson, figure_id: str, media: dict[str, bytes], prefix: str) -> list[Panel]:
+def panels(lesson: Lesson, figure_id: str, media: dict[str, bytes], prefix: str,
+           renders: figures.Renders | None = None) -> list[Panel]:
     """The card's images of ``figure_id``, each added to ``media`` under a name with its content hash (a
     redrawn figure changes the field, so the note's time moves and Anki imports the new file)."""
     item = next(f for f in lesson.figures.items if f.id == figure_id)
@@ -39,7 +40,7 @@ def panels(lesson: Lesson, figure_id: str, media: dict[str, bytes], prefix: str)
         sizes, alts = [figures.PHONE_PANEL], [expand(item.alt, entries)]
     out = []
     for i, (size, alt) in enumerate(zip(sizes, alts, strict=True)):
-        data = figures.render(lesson, figure_id, "svg", size)
+        data = figures.render(lesson, figure_id, "svg", size, renders)
         suffix = f"-{i + 1}" if len(sizes) > 1 else ""
         name = f"{prefix}{figure_id}{suffix}-{hashlib.sha256(data).hexdigest()[:10]}.svg"
         media[name] = data

@@ -21,7 +21,7 @@ from typing import Any
 from ..lesson_text import format_number
 from ..model import Lesson
 from . import pdf_fonts
-from .figures import MIN_FONT_PT as MIN_TEXT_PT
+from .figure_render import MIN_FONT_PT as MIN_TEXT_PT
 from .pdf_math import _n, cubic_controls
 
 FIGURE_ID = "fig-policy-vs-beta"
@@ -71,7 +71,7 @@ class FigureOps:
 def figure_ops(lesson: Lesson, width_pt: float, height_pt: float) -> FigureOps:
     import matplotlib
 
-    from . import figures
+    from . import figure_render as figures
 
     with matplotlib.rc_context({**figures.RC, "font.size": MIN_TEXT_PT}):
         fig = figures.figure(lesson, FIGURE_ID, width_in=width_pt / 72, height_in=height_pt / 72)
@@ -84,7 +84,7 @@ def compact(fig: Any, lesson: Lesson) -> None:
     from matplotlib.text import Text as MplText
     from matplotlib.ticker import FixedLocator, NullLocator
 
-    from . import figures
+    from . import figure_render as figures
 
     width, height = (float(v) * 72 for v in fig.get_size_inches())
     axes = list(fig.axes)

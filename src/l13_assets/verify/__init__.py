@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: ``check`` forks before it imports anything it can leave to later
+    from ..drills import Drill
     from ..errors import Problem
     from ..loader import Source
     from .facts import Fact
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # imported where used: ``check`` forks before it imports anyt
 class Report:
     facts: tuple[Fact, ...]
     source: Source
+    drills: tuple[Drill, ...] = ()  # the drills these facts checked: the deck is built from these objects
 
     @property
     def failures(self) -> list[Fact]:
@@ -69,7 +71,7 @@ def _symbolic() -> Symbolic:
     return symbolic()
 
 
-def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
+def _facts(source: Source, symbolic: Callable[[], Symbolic], generated: tuple[Drill, ...]) -> Iterator[Fact]:
     from . import beta_bands, cards, citations, drills, identities, numbers, rules, style, symbols
 
     lesson = source.lesson
@@ -80,10 +82,13 @@ def _facts(source: Source, symbolic: Callable[[], Symbolic]) -> Iterator[Fact]:
     yield from style.run(lesson)
     yield from symbols.run(lesson)
     yield from cards.run(lesson)
-    yield from drills.check_drills(lesson)
+    yield from drills.check_drills(lesson, list(generated) or None)
     yield from identities.run(lesson, symbolic())
 
 
 def run(source: Source, symbolic: Callable[[], Symbolic] | None = None) -> Report:
     """Every check on ``source``; a failing check is a failed Fact, never an exception."""
-    return Report(tuple(_facts(source, symbolic or start_symbolic())), source)
+    from .drills import generated
+
+    made = generated(source.lesson)
+    return Report(tuple(_facts(source, symbolic or start_symbolic(), made)), source, made)

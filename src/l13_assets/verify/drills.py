@@ -31,12 +31,22 @@ from .rounding import UNDECIDABLE, ends, interval_ops, round_fraction, settle, s
 Term = Any  # an mpmath interval, a sympy expression, a Fraction or a bool
 
 
-def check_drills(lesson: Lesson) -> list[Fact]:
+def check_drills(lesson: Lesson, drills: list[Drill] | None = None) -> list[Fact]:
+    """Every drill recomputed and held to the rules: ``drills`` are the objects the deck is then built from
+    (generated here when not given)."""
     try:
-        drills = generate(lesson)
+        drills = generate(lesson) if drills is None else drills
     except DrillSpecError as error:
         return [Fact("drill", error.path, "drills can be generated", "no", False, str(error))]
     return [check_one(drill) for drill in drills] + list(rule_facts(lesson, drills))
+
+
+def generated(lesson: Lesson) -> tuple[Drill, ...]:
+    """The lesson's drills, or none when the spec cannot give them (``check_drills`` then reports why)."""
+    try:
+        return tuple(generate(lesson))
+    except DrillSpecError:
+        return ()
 
 
 def check_one(drill: Drill) -> Fact:

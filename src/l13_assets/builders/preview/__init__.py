@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from typing import Any
 
-from .. import Context, Output
+from .. import Builder, Built, Context, Output, deck
 
 FOLDER = "preview"
 WIDTHS = ({"px": "360", "label": "360 px (phone)", "default": True},
@@ -23,28 +22,24 @@ WIDTHS = ({"px": "360", "label": "360 px (phone)", "default": True},
 STATIC = ("preview.css", "preview.js", "cards.css", "cards.js")
 
 
-def build(ctx: Context) -> list[Output]:
+def build(ctx: Context) -> Built:
     from .. import deck
     from . import anki_cards, mathjax
 
     built = deck.build(ctx)
-    apkg = next(o.data for o in built if o.path == deck.APKG)
-    cards = anki_cards.read(apkg, _stable_ids(ctx, built), deck.guid)
+    apkg = next(o.data for o in built.files if o.path == deck.APKG)
+    history = built.history if built.history is not None else ctx.history
+    notes: dict[str, Any] = json.loads(history or b'{"notes": {}}')["notes"]
+    cards = anki_cards.read(apkg, notes.keys(), deck.guid)
     files = {**_pages(ctx, cards.cards), **cards.media,
              **{f"mathjax/{name}": data for name, data in mathjax.files().items()}}
-    return [Output(f"{FOLDER}/{name}", files[name]) for name in sorted(files)]
+    # The deck's own builder returns the history; this one only shows the cards.
+    return Built([Output(f"{FOLDER}/{name}", files[name]) for name in sorted(files)])
 
 
-def _stable_ids(ctx: Context, built: list[Output]) -> Iterable[str]:
-    """The notes' stable ids, read from the note history the deck build returned (or keeps beside the source)."""
-    from ...resources import notes_history_path
-
-    history = next((o.data for o in built if o.beside_source), None)
-    if history is None:
-        path = notes_history_path(ctx.source_path)
-        history = path.read_bytes() if path.exists() else b'{"notes": {}}'
-    notes: dict[str, Any] = json.loads(history)["notes"]
-    return notes.keys()
+BUILDER = Builder(
+    name="preview", description="an offline HTML preview of every card as Anki shows it, at phone width",
+    reads=deck.BUILDER.reads, options=deck.BUILDER.options, cost=3.0, build=build)
 
 
 def _pages(ctx: Context, cards: list[Any]) -> dict[str, bytes]:
