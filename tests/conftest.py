@@ -21,3 +21,13 @@ def source_copy(tmp_path: Path) -> Path:
         (folder / history.name).write_bytes(history.read_bytes())
     return target
 
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden snapshots under tests/golden from the fixture lesson.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
