@@ -88,9 +88,7 @@ def test_a_mount_point_is_published_in_place_and_keeps_nothing_beside(source_cop
     result = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, cwd=REPO,
                             env={**os.environ}, check=False, timeout=600)
     assert result.returncode == 0, result.stderr
-    listing = result.stdout.split("\n\n")
-    inside = listing[0].split(":", 1)[1].split()
-    assert sorted(inside) == [".keep", "l13-rlhf.apkg", "manifest.json"]
-    beside = listing[1].split(":", 1)[1].split()
-    assert sorted(beside) == ["second.json", "source", "volume"]
+    blocks = dict(block.split(":\n", 1) for block in result.stdout.strip().split("\n\n"))
+    assert sorted(blocks[str(out)].split()) == [".keep", "l13-rlhf.apkg", "manifest.json"]
+    assert sorted(blocks[str(tmp_path)].split()) == ["second.json", "source", "volume"]
     assert json.loads((tmp_path / "second.json").read_text())["built"] == ["deck"]

@@ -205,7 +205,7 @@ def _concept_back(card: AtomicCard, entries: dict[str, Any], figure: str, env: E
                   figure=Markup(figure))
 
 
-def _figure(lesson: Lesson, card: Flashcard, env: Environment, media: dict[str, bytes], renders: Renders | None
+def _figure(lesson: Lesson, card: Flashcard, env: Environment, media: dict[str, bytes], renders: Renders | None = None
             ) -> str:
     if card.figure is None:
         return ""
