@@ -1,4 +1,4 @@
-"""The ``l13-assets`` command: ``check`` and ``build``.
+"""The ``l13-assets`` command: ``check``, ``build``, ``watch`` and ``schema``.
 
 Exit codes: 0 success; 1 a problem with the source, a failed check or a failed build (one line per
 problem, ``file:line:col: path: message``, no traceback); 2 a usage error; 130 interrupted (Ctrl-C).
@@ -118,11 +118,8 @@ def build(source: Path, out: Path, only: str, force: bool, quiet: bool, verbose:
     """Check the source, then write the assets to --out."""
     _stop_on_interrupt("interrupted: the previous outputs are unchanged")
     from . import pipeline
-    from .builders.options import Options
 
-    values = {f.field: f.convert(option_values[f.field]) if f.convert else option_values[f.field]
-              for f in OPTION_FLAGS}
-    request = pipeline.Request(source=source, out=out, only=_only(only), options=Options(**values), force=force)
+    request = _request(source, out, only, force, option_values)
     with _user_errors(partial(_build_report, None) if as_json else None):
         result = pipeline.build(request, _progress(quiet or as_json))
     if as_json:
@@ -130,6 +127,40 @@ def build(source: Path, out: Path, only: str, force: bool, quiet: bool, verbose:
     elif verbose:
         for entry in result.outputs:
             click.echo(f"{out / str(entry['path'])}  {entry['size']} bytes  sha256 {entry['sha256']}")
+
+
+def _request(source: Path, out: Path, only: str, force: bool, option_values: dict[str, Any]) -> Any:
+    from .builders.options import Options
+    from .pipeline import Request
+
+    values = {f.field: f.convert(option_values[f.field]) if f.convert else option_values[f.field]
+              for f in OPTION_FLAGS}
+    return Request(source=source, out=out, only=_only(only), options=Options(**values), force=force)
+
+
+@main.command()
+@_source_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("build"), show_default=True,
+              help="Output folder.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8013, show_default=True,
+              help="Serve the output folder on 127.0.0.1 at this port (0: any free port).")
+@click.option("--no-serve", is_flag=True, help="Only rebuild; serve nothing.")
+@_builder_options
+def watch(source: Path, out: Path, port: int, no_serve: bool, only: str, **option_values: Any) -> None:
+    """Build, then rebuild on every save of the source, its note history or the templates; serve the
+    preview with live reload. Problems are printed as check prints them; the last good outputs stay."""
+    _stop_on_interrupt("stopped watching: the outputs are the last good build's")
+    from . import watch as watching
+
+    request = _request(source, out, only, False, option_values)
+    server = None
+    if not no_serve:
+        from .watch_server import Server
+
+        with _user_errors(None):
+            server = Server(out.resolve(), port)
+        click.echo(f"serving {server.url} (live reload)", err=True)
+    watching.run(request, _progress(False), server)
 
 
 @main.command()

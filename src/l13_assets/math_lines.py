@@ -21,6 +21,7 @@ a ")?" never wraps onto a line of its own. The pieces joined, the glue removed, 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -141,6 +142,9 @@ def pieces(tex: str, *, inline: bool = False) -> list[Piece]:
     return [p for p in parts if p.tex]
 
 
+# Pure on its text, and most of a deck build's time: a process that builds again (``watch``) cuts only the
+# fields that changed.
+@functools.lru_cache(maxsize=8192)
 def breakable(html: str) -> str:
     """Every formula of a field's HTML in breakable pieces, with the punctuation touching it held to it."""
     return _FORMULA.sub(_pieces_html, html)

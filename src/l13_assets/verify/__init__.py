@@ -57,12 +57,26 @@ class Report:
         return f"; computed from {named}"
 
 
+# The symbolic proofs do not depend on the source: a process that checks more than once (``watch``) proves
+# them once and keeps the result here.
+_proved: list[Symbolic] = []
+
+
 def start_symbolic() -> Callable[[], Symbolic]:
     """Begin the source-independent sympy work (its import and the proofs: most of check's time) on the
     other core; call this before loading the source and pass the result to ``run``."""
     from ..background import in_background
 
-    return in_background(_symbolic, worthwhile="sympy" not in sys.modules)
+    if _proved:
+        return lambda: _proved[0]
+    pending = in_background(_symbolic, worthwhile="sympy" not in sys.modules)
+
+    def result() -> Symbolic:
+        if not _proved:
+            _proved.append(pending())
+        return _proved[0]
+
+    return result
 
 
 def _symbolic() -> Symbolic:

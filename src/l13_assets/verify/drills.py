@@ -15,6 +15,7 @@ function the generator uses, on the exactly decided answer and values, one Fact 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from fractions import Fraction
@@ -89,6 +90,15 @@ def rule_facts(lesson: Lesson, drills: list[Drill]) -> Iterator[Fact]:
 
 def recompute(kind: str, inputs: dict[str, Any], decimals: int) -> tuple[str, dict[str, Any]]:
     """The type-in answer at ``decimals`` and every worked value at ``decimals + GUARD``, from the inputs."""
+    answer, values = _recompute(kind, json.dumps(inputs, sort_keys=True), decimals)
+    return answer, dict(values)
+
+
+# A drill's check depends only on its kind, inputs and decimals, so a process that checks again (``watch``,
+# after an edit elsewhere in the source) reuses the answers it decided; a new or changed drill is a new key.
+@functools.lru_cache(maxsize=65536)
+def _recompute(kind: str, inputs_json: str, decimals: int) -> tuple[str, dict[str, Any]]:
+    inputs = json.loads(inputs_json)
     name, index = answer_term(kind, inputs)
     terms, values = _terms_and_values(kind, inputs, decimals + GUARD)
     answer = _decide(terms[name] if index is None else terms[name][index], decimals)
