@@ -324,14 +324,17 @@ def test_overflow_names_the_column_that_stopped_the_flow() -> None:
 
     from l13_assets.builders.pdf_layout import Block, Region, flow
 
-    def run(*heights: float) -> tuple[tuple[str, ...], str]:
+    def run(*heights: float) -> tuple[tuple[str, ...], str, str]:
         regions = [Region(f"column {i}", 100.0 * i, 0, 90, 100) for i in (1, 2)]
         result = flow(Canvas(io.BytesIO()), regions, [Block(f"b{i}", [Spacer(10, h)]) for i, h in enumerate(heights)])
-        return result.overflow, result.stop
+        return result.overflow, result.stop, result.layout()
 
-    assert run(60, 60) == ((), "")
-    assert run(60, 60, 60) == (("b2",), "column 2 is full")
-    assert run(60, 150, 10) == (("b1", "b2"), "it is taller than an empty column")
+    assert run(60, 60) == ((), "", "column 1 (100 pt): b0 60; column 2 (100 pt): b1 60")
+    assert run(60, 60, 60) == (("b2",), "column 2 is full",
+                               "column 1 (100 pt): b0 60; column 2 (100 pt): b1 60; no room: b2 60")
+    assert run(30, 30, 150, 10) == (("b2", "b3"), "it is taller than an empty column",
+                                    "column 1 (100 pt): b0 30, b1 30; column 2 (100 pt): nothing; "
+                                    "no room: b2 150, b3 10")
 
 
 def test_footer_names_the_source_file_wherever_it_is(tmp_path: Path) -> None:

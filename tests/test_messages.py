@@ -139,3 +139,46 @@ def test_a_style_offence_written_as_an_escape_is_named_at_its_value() -> None:
     assert _problems(text) == [
         f"l13.yaml:{line}:{column}: optimal_policy.limit_small_beta: [style] contains an em dash (U+2014) in "
         "'...two three four \u2014 five six seven...', expected a comma, colon or parentheses"]
+
+
+def test_a_cheatsheet_overflow_lists_each_blocks_height_against_its_room() -> None:
+    """A β row that grew pushes a later block off the page: the message names the block that fell off and
+    lists every region's room and every block's height, so the tall block (here the β table) is found."""
+    from l13_assets.builders.cheatsheet_page import draft
+    from l13_assets.loader import parse
+
+    risk = re.search(r'^(\s+risk: ")', TEXT, re.MULTILINE)
+    assert risk
+    longer = TEXT.replace(risk.group(0), risk.group(0) + "A much longer risk, told at length. " * 14, 1)
+    lesson = parse(longer.encode("utf-8"), "source/l13.yaml").lesson
+    good, grown = draft(parse(TEXT.encode("utf-8"), "l13.yaml").lesson, ["a4"])[0], draft(lesson, ["a4"])[0]
+    assert grown.overflow and not good.overflow
+
+    def height(layout: str, block: str) -> float:
+        found = re.search(rf"\b{block} (\d+)", layout)
+        assert found, layout
+        return float(found.group(1))
+
+    assert height(grown.layout, "beta_table") > height(good.layout, "beta_table")
+    problems = check_lines_of_build(longer)
+    first = grown.overflow[0]
+    line = TEXT.splitlines().index(f"{first}:") + 1
+    later = (f"; after it, {', '.join(repr(b) for b in grown.overflow[1:])} had no room either"
+             if len(grown.overflow) > 1 else "")
+    assert problems[0] == (
+        f"source/l13.yaml:{line}:1: {first}: the cheatsheet's block '{first}' does not fit on the one a4 page "
+        f"({grown.stop}){later}; expected shorter text in the source, in it or in a block before it (blocks flow "
+        "in order, so an earlier one that grew pushes it off): the sheet is never shrunk to fit; heights in pt "
+        f"by region: {grown.layout}")
+
+
+def check_lines_of_build(text: str) -> list[str]:
+    from l13_assets.builders import Context, cheatsheet
+    from l13_assets.errors import UserError
+    from l13_assets.loader import parse
+
+    try:
+        cheatsheet.build(Context.of(parse(text.encode("utf-8"), "source/l13.yaml"), SOURCE, papers=("a4",)))
+    except UserError as error:
+        return [str(p) for p in error.problems]
+    return []

@@ -80,6 +80,7 @@ class Sheet:
     fills: tuple[Fill, ...]  # the slack left at the foot of each frame
     overflow: tuple[str, ...]  # blocks that did not fit; a sheet with any is never returned by render
     stop: str = ""  # why the first of them did not fit: "column 3 is full"
+    layout: str = ""  # each region's room and its blocks' heights (``Flow.layout``), for the overflow message
 
 
 def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml",
@@ -184,7 +185,7 @@ def _page(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> Sheet:
     canvas.showPage()
     canvas.save()
     return Sheet(g.paper, buffer.getvalue(), top.fills + body.fills, top.overflow + body.overflow,
-                 top.stop if top.overflow else body.stop)
+                 top.stop if top.overflow else body.stop, (top if top.overflow else body).layout())
 
 
 def _columns(g: Geometry, top: float, bottom: float) -> list[Region]:
@@ -296,4 +297,4 @@ def _overflow(sheet: Sheet, file: str, locate: Callable[[str], tuple[int, int]])
                     f"the cheatsheet's block '{first}' does not fit on the one {sheet.paper} page "
                     f"({sheet.stop}){later}; expected shorter text in the source, in it or in a block before "
                     "it (blocks flow in order, so an earlier one that grew pushes it off): the sheet is never "
-                    "shrunk to fit")]
+                    f"shrunk to fit; heights in pt by region: {sheet.layout}")]

@@ -244,6 +244,17 @@ class Flow:
     fills: tuple[Fill, ...]
     overflow: tuple[str, ...]  # names of the blocks that did not fit, the first one cut short
     stop: str = ""  # why the first of them did not fit, naming its region: "column 2 is full"
+    heights: tuple[tuple[str, str, float], ...] = ()  # (block, region it went to or "", pt it needs), in order
+    rooms: tuple[tuple[str, float], ...] = ()  # (region, pt of height it has)
+
+    def layout(self) -> str:
+        """Each region's room and the blocks it holds, then the blocks left over: an author who made a block
+        grow reads which one is tall (``column 2 (506 pt): objective 120, examples 210``)."""
+        parts = [f"{region} ({room:.0f} pt): " + (", ".join(f"{name} {height:.0f}" for name, where, height in
+                                                           self.heights if where == region) or "nothing")
+                 for region, room in self.rooms]
+        left = [f"{name} {height:.0f}" for name, where, height in self.heights if not where]
+        return "; ".join(parts + ([f"no room: {', '.join(left)}"] if left else []))
 
 
 def flow(canvas: Any, regions: Sequence[Region], blocks: Sequence[Block]) -> Flow:
@@ -253,6 +264,8 @@ def flow(canvas: Any, regions: Sequence[Region], blocks: Sequence[Block]) -> Flo
     A block taller than a whole frame, or one left when the last frame is full, is reported (with the
     blocks after it), not drawn elsewhere."""
     frames = [_frame(r) for r in regions]
+    rooms = tuple((r.name, r.height) for r in regions)
+    placed: list[tuple[str, str, float]] = []
     current = 0
     for b, block in enumerate(blocks):
         while current < len(frames) and not _room(frames[current], block):
@@ -264,9 +277,17 @@ def flow(canvas: Any, regions: Sequence[Region], blocks: Sequence[Block]) -> Flo
         elif not _pour(frames[current], list(block.flowables), canvas):
             stop = f"{regions[current].name} is full"
         else:
+            placed.append((block.name, regions[current].name, _need(block, regions[current].width)))
             continue
-        return Flow(_fills(regions, frames), tuple(x.name for x in blocks[b:]), stop)
-    return Flow(_fills(regions, frames), ())
+        left = tuple((x.name, "", _need(x, regions[-1].width)) for x in blocks[b:])
+        return Flow(_fills(regions, frames), tuple(x.name for x in blocks[b:]), stop, (*placed, *left), rooms)
+    return Flow(_fills(regions, frames), (), "", tuple(placed), rooms)
+
+
+def _need(block: Block, width: float) -> float:
+    """The height the whole block takes at the top of an empty frame of ``width``."""
+    return float(sum(f.wrap(width, 10_000)[1] + f.getSpaceAfter() + (f.getSpaceBefore() if i else 0)
+                     for i, f in enumerate(block.flowables)))
 
 
 def _frame(region: Region) -> Any:
