@@ -20,8 +20,9 @@ import pytest
 
 from l13_assets.builders import Context, Output, cheatsheet
 from l13_assets.builders.pdf_layout import MARGIN, MIN_GLYPH_PT, geometry
-from l13_assets.builders.pdf_math import FORMULA_TAG, latex_to_text
+from l13_assets.builders.pdf_math import FORMULA_TAG
 from l13_assets.errors import UserError
+from l13_assets.latex_text import latex_to_text
 from l13_assets.lesson_text import format_number
 from l13_assets.loader import Source, load, parse
 from l13_assets.model import Lesson

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
+
+from .latex_tokens import Token, tokens
 
 RELATIONS = frozenset({"approx", "propto", "le", "leq", "ge", "geq", "ne", "neq", "equiv", "to", "mapsto",
                        "sim", "simeq", "ll", "gg"})
@@ -35,8 +37,7 @@ GLUE = "{}"
 BREAK = "<wbr>"
 _OPEN = {"{": "}", "(": ")", "[": "]"}
 _ENTITY = re.compile(r"&(lt|gt);")
-_CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
-_SIZED_DELIMITER = re.compile(r"\s*(\\[{}|]|\\[A-Za-z]+|[()\[\]|./<>])")
+_DELIMITERS = frozenset("()[]|./<>")  # what may follow a size command (\Big( ...), besides \{ \} \| and words
 # An inline formula with the punctuation that touches it: an opening bracket before, closing marks after.
 _FORMULA = re.compile(r"(?P<start>[(\[]?)\\\((?P<inline>.+?)\\\)(?P<end>[.,;:?!)\]]*)|\\\[(?P<display>.+?)\\\]",
                       re.S)
@@ -51,62 +52,82 @@ class _Cut:
 
 def _cuts(tex: str) -> list[_Cut]:
     """Every place the formula may break, in order."""
-    cuts: list[_Cut] = []
-    depth = 0
-    operand = False  # whether the last atom at the outer level can stand left of a binary operator
-    i = 0
-    while i < len(tex):
-        char = tex[i]
-        if char.isspace():
-            i += 1
-            continue
-        word = _CONTROL_WORD.match(tex, i)
-        entity = _ENTITY.match(tex, i)
-        if word:
-            name = word.group(1)
-            end = word.end()
-            if name in SIZED:  # \Big( is a glyph, no group: its delimiter neither opens nor closes one
-                delimiter = _SIZED_DELIMITER.match(tex, end)
-                i = delimiter.end() if delimiter else end
-                operand = name.endswith("r") or (delimiter is not None and delimiter.group(1) in (")", "]", r"\}"))
-                continue
-            depth += 1 if name in ("left", "begin") else -1 if name in ("right", "end") else 0
-            if depth == 0 and name in RELATIONS:
-                cuts.append(_Cut(i, "relation"))
-            elif depth == 0 and name in OPERATORS and operand:
-                cuts.append(_Cut(i, "operator", end))
-            if depth == 0 and name in SPACES_AFTER:
-                cuts.append(_Cut(end, "space"))
-            operand = name not in RELATIONS | OPERATORS | SPACES_AFTER | {"left", "begin"}
-            i = end
-            continue
-        if char == "\\":  # a control symbol (\, \{ \| \\): never a group
-            operand = operand if tex[i + 1:i + 2] in (",", ";", ":", "!", " ") else tex[i + 1:i + 2] not in "{"
-            i += 2
-            continue
-        if entity:
-            if depth == 0:
-                cuts.append(_Cut(i, "relation"))
-            operand = False
-            i = entity.end()
-            continue
-        if char in _OPEN:
-            depth += 1
-            operand = False
+    scan = _Scan(tex, tokens(tex))
+    while scan.i < len(scan.tokens):
+        token = scan.tokens[scan.i]
+        scan.i += 1
+        if token.word is not None:
+            scan.word(token, token.word)
+        elif token.symbol is not None:  # a control symbol (\, \{ \| \\): never a group
+            symbol = token.symbol
+            scan.operand = scan.operand if symbol in (",", ";", ":", "!", " ") else symbol not in "{"
+        elif not token.text.isspace():
+            scan.character(token)
+    return scan.cuts
+
+
+@dataclass
+class _Scan:
+    """The state of one pass over a formula's tokens: where it is, how deep, and whether the last atom at
+    the outer level can stand left of a binary operator (``operand``)."""
+
+    tex: str
+    tokens: list[Token]
+    i: int = 0
+    depth: int = 0
+    operand: bool = False
+    cuts: list[_Cut] = field(default_factory=list)
+
+    def word(self, token: Token, name: str) -> None:
+        if name in SIZED:  # \Big( is a glyph, no group: its delimiter neither opens nor closes one
+            delimiter = self._delimiter()
+            self.operand = name.endswith("r") or delimiter in (")", "]", r"\}")
+            return
+        self.depth += 1 if name in ("left", "begin") else -1 if name in ("right", "end") else 0
+        if self.depth == 0 and name in RELATIONS:
+            self.cuts.append(_Cut(token.at, "relation"))
+        elif self.depth == 0 and name in OPERATORS and self.operand:
+            self.cuts.append(_Cut(token.at, "operator", token.end))
+        if self.depth == 0 and name in SPACES_AFTER:
+            self.cuts.append(_Cut(token.end, "space"))
+        self.operand = name not in RELATIONS | OPERATORS | SPACES_AFTER | {"left", "begin"}
+
+    def _delimiter(self) -> str | None:
+        """Take the delimiter after a size command (spaces may come between), if there is one."""
+        j = self.i
+        while j < len(self.tokens) and self.tokens[j].text.isspace():
+            j += 1
+        if j < len(self.tokens):
+            text = self.tokens[j].text
+            if text in _DELIMITERS or (text[:1] == "\\" and (self.tokens[j].word or text[1:] in ("{", "}", "|"))):
+                self.i = j + 1
+                return text
+        return None
+
+    def character(self, token: Token) -> None:
+        char, at = token.text, token.at
+        entity = _ENTITY.match(self.tex, at) if char == "&" else None
+        if entity:  # &lt; or &gt; in the field's HTML: a relation
+            if self.depth == 0:
+                self.cuts.append(_Cut(at, "relation"))
+            self.operand = False
+            while self.i < len(self.tokens) and self.tokens[self.i].at < entity.end():
+                self.i += 1
+        elif char in _OPEN:
+            self.depth += 1
+            self.operand = False
         elif char in _OPEN.values():
-            depth = max(depth - 1, 0)
-            operand = True
-        elif char in "=<>" and depth == 0:
-            if not (i > 0 and tex[i - 1] in "=<>!"):
-                cuts.append(_Cut(i, "relation"))
-            operand = False
-        elif char in "+-−" and depth == 0 and operand:
-            cuts.append(_Cut(i, "operator", i + 1))
-            operand = False
-        elif depth == 0:
-            operand = char not in "+-−,;:!"
-        i += 1
-    return cuts
+            self.depth = max(self.depth - 1, 0)
+            self.operand = True
+        elif char in "=<>" and self.depth == 0:
+            if not (at > 0 and self.tex[at - 1] in "=<>!"):
+                self.cuts.append(_Cut(at, "relation"))
+            self.operand = False
+        elif char in "+-−" and self.depth == 0 and self.operand:
+            self.cuts.append(_Cut(at, "operator", at + 1))
+            self.operand = False
+        elif self.depth == 0:
+            self.operand = char not in "+-−,;:!"
 
 
 @dataclass(frozen=True)

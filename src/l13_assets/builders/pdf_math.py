@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem
+from ..latex_text import latex_to_text
 from .pdf_layout import SCRIPT_SIZE
 
 PX_PER_PT = 1 / 0.75
@@ -288,113 +289,20 @@ def _continued(latex: str, continuation: bool) -> str:
 
 def top_level_pieces(latex: str) -> list[str]:
     """``latex`` cut before each ``+``, ``-`` or ``=`` outside braces, brackets and parentheses."""
+    from ..latex_tokens import tokens
+
     pieces: list[str] = []
-    depth = 0
-    start = 0
-    i = 0
-    while i < len(latex):
-        char = latex[i]
-        if char == "\\":
-            i += 2 if i + 1 < len(latex) and not latex[i + 1].isalpha() else 1
-            while i < len(latex) and latex[i].isalpha():
-                i += 1
-            continue
-        if char in "{[(":
+    depth = start = 0
+    for token in tokens(latex):
+        if token.text in ("{", "[", "("):
             depth += 1
-        elif char in "}])":
+        elif token.text in ("}", "]", ")"):
             depth -= 1
-        elif char in "+-=" and depth == 0 and i > start:
-            pieces.append(latex[start:i])
-            start = i
-        i += 1
+        elif token.text in ("+", "-", "=") and depth == 0 and token.at > start:
+            pieces.append(latex[start:token.at])
+            start = token.at
     pieces.append(latex[start:])
     return [p for p in pieces if p.strip()]
-
-
-# --- the invisible text layer -------------------------------------------------------------------------
-
-_GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ", "lambda": "λ",
-    "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω",
-    "varphi": "φ", "varepsilon": "ε", "Sigma": "Σ", "Pi": "Π", "Delta": "Δ",
-}
-_SYMBOLS = {
-    "sim": " ∼ ", "mid": " | ", "|": "‖", "succ": " ≻ ", "sum": "Σ", "cdot": "·", "dots": "…", "infty": "∞",
-    "to": " → ", "propto": " ∝ ", "approx": " ≈ ", "le": " ≤ ", "ge": " ≥ ", "quad": "  ", "qquad": "  ",
-    ",": " ", ";": " ", ":": " ", " ": " ", "!": "", "\\": "; ",
-    "log": "log ", "exp": "exp", "max": "max ", "min": "min ",
-}
-_DROP = {"big", "Big", "bigg", "Bigg", "left", "right", "displaystyle", "textstyle", "limits", "hat"}
-_KEEP_ARGUMENT = {"text", "mathrm", "operatorname", "mathbb", "mathcal", "mathbf", "mathit", "boldsymbol"}
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}])|([^\\{}])", re.S)
-
-
-def latex_to_text(latex: str) -> str:
-    """A plain Unicode reading of a formula, close to how the prose writes it (π_SFT reads πSFT)."""
-    tokens = [m.group(0) for m in _TOKEN.finditer(latex)]
-    text, _ = _convert(tokens, 0, stop_at_brace=False)
-    text = re.sub(r"\s+", " ", text.replace("&", " ")).strip()
-    return re.sub(r"\s*([,)\]])", r"\1", re.sub(r"([(\[])\s*", r"\1", text))
-
-
-def _convert(tokens: list[str], i: int, *, stop_at_brace: bool) -> tuple[str, int]:
-    out: list[str] = []
-    while i < len(tokens):
-        token = tokens[i]
-        i += 1
-        if token == "}":
-            if stop_at_brace:
-                return "".join(out), i
-            continue
-        if token == "{":
-            inner, i = _convert(tokens, i, stop_at_brace=True)
-            out.append(inner)
-        elif token.startswith("\\"):
-            name = token[1:]
-            if name in ("frac", "tfrac", "dfrac", "binom"):
-                top, i = _argument(tokens, i)
-                bottom, i = _argument(tokens, i)
-                if name == "binom":
-                    out.append(f"C({top},{bottom})")
-                else:
-                    out.append(f"{_group(top)}/{_group(bottom)}")
-            elif name in ("begin", "end"):
-                _, i = _argument(tokens, i)
-            elif name in _KEEP_ARGUMENT:
-                inner, i = _argument(tokens, i)
-                out.append(inner)
-            elif name in _GREEK:
-                out.append(_GREEK[name])
-            elif name in _SYMBOLS:
-                out.append(_SYMBOLS[name])
-            elif name not in _DROP:
-                out.append(name)
-        elif token in "_^":
-            inner, i = _argument(tokens, i)
-            out.append(inner.translate(_SUPERSCRIPTS) if token == "^" and inner.isdigit() else inner)
-        elif token == "-":
-            out.append(" − ")
-        elif token in "=+":
-            out.append(f" {token} ")
-        else:
-            out.append(token)
-    return "".join(out), i
-
-
-def _argument(tokens: list[str], i: int) -> tuple[str, int]:
-    while i < len(tokens) and tokens[i] == " ":
-        i += 1
-    if i >= len(tokens):
-        return "", i
-    if tokens[i] == "{":
-        return _convert(tokens, i + 1, stop_at_brace=True)
-    return _convert([tokens[i]], 0, stop_at_brace=False)[0], i + 1
-
-
-def _group(text: str) -> str:
-    text = text.strip()
-    return text if re.fullmatch(r"\d+|[^\W\d]\w*(\([^()]*\))?", text) else f"({text})"
 
 
 def formula_flowable(lines: list[Line], *, font: str, text_size: float) -> Any:

@@ -14,7 +14,7 @@ millisecond per formula, where importing a LaTeX parser would cost more than the
 
 from __future__ import annotations
 
-import re
+from ..latex_tokens import GREEK, texts
 
 # Commands that take arguments: how many ({...} or a single token each; \sqrt also takes an optional [n]).
 ARGUMENTS = {
@@ -26,11 +26,6 @@ ARGUMENTS = {
     "vphantom": 1, "xrightarrow": 1, "overset": 2, "underset": 2, "stackrel": 2,
     "begin": 1, "end": 1,
 }
-_GREEK = (
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi "
-    "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
-    "Upsilon Phi Psi Omega"
-)
 _SYMBOLS = (
     "sim simeq approx propto equiv neq ne le leq ge geq ll gg prec succ preceq succeq in notin subset "
     "subseteq supset cup cap setminus mid parallel perp to gets leftarrow rightarrow Leftarrow Rightarrow "
@@ -45,17 +40,14 @@ _SYMBOLS = (
 )
 _SIZES = frozenset({"big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl",
                     "Biggr"})  # sizes need a delimiter after them
-KNOWN = frozenset(ARGUMENTS) | frozenset(_GREEK.split()) | frozenset(_SYMBOLS.split()) | _SIZES
+KNOWN = frozenset(ARGUMENTS) | frozenset(GREEK) | frozenset(_SYMBOLS.split()) | _SIZES
 ESCAPED = frozenset(" ,;:!{}|\\#$%&_")  # \, \; \! \{ \} \| \\ and escaped specials
 ENVIRONMENTS = frozenset({"cases", "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix",
                           "smallmatrix", "array", "gathered"})
 
-_TOKEN = re.compile(r"\\([A-Za-z]+|.?)|(\S)", re.S)
-
-
 def latex_problems(latex: str) -> list[str]:
     """What is wrong with ``latex``, one sentence each with what was expected; [] when it is sound."""
-    tokens = [m.group(0) for m in _TOKEN.finditer(latex)]
+    tokens = texts(latex, spaces=False)
     problems: list[str] = []
     # one frame per open brace group: the \left and \begin{...} opened in it, still to close
     frames: list[list[str]] = [[]]
