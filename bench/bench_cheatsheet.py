@@ -25,7 +25,8 @@ def main() -> None:
     import matplotlib.figure  # noqa: F401 - imports are excluded from the build time
     import reportlab.pdfgen.canvas  # noqa: F401
 
-    from l13_assets.builders import Context, cheatsheet, pdf_math
+    from l13_assets.builders import Context, cheatsheet
+    from l13_assets.builders.pdf import formulas as pdf_math
     from l13_assets.loader import load
 
     pdf_math._ziamath()

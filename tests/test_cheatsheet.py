@@ -19,8 +19,8 @@ import pypdf
 import pytest
 
 from l13_assets.builders import Context, Output, cheatsheet
-from l13_assets.builders.pdf_layout import MARGIN, MIN_GLYPH_PT, geometry
-from l13_assets.builders.pdf_math import FORMULA_TAG
+from l13_assets.builders.pdf.formulas import FORMULA_TAG
+from l13_assets.builders.pdf.layout import MARGIN, MIN_GLYPH_PT, geometry
 from l13_assets.errors import UserError
 from l13_assets.latex_text import latex_to_text
 from l13_assets.lesson_text import format_number
@@ -291,7 +291,7 @@ def test_a_formula_too_wide_for_its_column_is_an_error_at_its_line() -> None:
 
 def test_a_formula_the_typesetter_fails_on_is_a_problem_at_its_line(source: Source,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from l13_assets.builders import pdf_math
+    from l13_assets.builders.pdf import formulas as pdf_math
 
     def fail(self: Any, latex: str) -> Any:
         raise AssertionError("ziamath gave up")
@@ -323,7 +323,7 @@ def test_overflow_names_the_column_that_stopped_the_flow() -> None:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Spacer
 
-    from l13_assets.builders.pdf_layout import Block, Region, flow
+    from l13_assets.builders.pdf.layout import Block, Region, flow
 
     def run(*heights: float) -> tuple[tuple[str, ...], str, str]:
         regions = [Region(f"column {i}", 100.0 * i, 0, 90, 100) for i in (1, 2)]
@@ -352,7 +352,7 @@ def test_footer_names_the_source_file_wherever_it_is(tmp_path: Path) -> None:
 
 
 def test_skipping_unused_row_measurement_changes_no_formula(source: Source) -> None:
-    from l13_assets.builders import pdf_math
+    from l13_assets.builders.pdf import formulas as pdf_math
 
     lesson = source.lesson
     formulas = [lesson.objective.formula, lesson.optimal_policy.formula, lesson.optimal_policy.partition,
@@ -372,7 +372,7 @@ def test_breaking_lines_once_per_width_changes_no_byte(
 ) -> None:
     from reportlab.platypus import Paragraph
 
-    from l13_assets.builders import pdf_layout
+    from l13_assets.builders.pdf import layout as pdf_layout
 
     assert pdf_layout._paragraph_class() is not Paragraph  # the shortcut is in use in `outputs`
     monkeypatch.setattr(pdf_layout, "_paragraph_class", lambda: Paragraph)
@@ -383,7 +383,7 @@ def test_breaking_lines_once_per_width_changes_no_byte(
 def test_a_paragraph_breaks_its_lines_once_per_width(monkeypatch: pytest.MonkeyPatch) -> None:
     from reportlab.platypus import Paragraph
 
-    from l13_assets.builders.pdf_layout import paragraph, styles
+    from l13_assets.builders.pdf.layout import paragraph, styles
 
     breaks: list[list[float]] = []
     original = Paragraph.breakLines
@@ -404,7 +404,7 @@ def test_a_paragraph_breaks_its_lines_once_per_width(monkeypatch: pytest.MonkeyP
 def test_a_paragraph_split_and_wrapped_again_can_still_be_drawn() -> None:
     from reportlab.pdfgen.canvas import Canvas
 
-    from l13_assets.builders.pdf_layout import paragraph, styles
+    from l13_assets.builders.pdf.layout import paragraph, styles
 
     para = paragraph("word " * 80, styles().body)
     para.wrap(100, 500)
@@ -430,8 +430,8 @@ def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: 
     must end where ziamath's SVG 1.1 output (every glyph written out in place) puts it, to 0.02 pt."""
     import numpy as np
 
-    from l13_assets.builders import pdf_math
-    from l13_assets.builders.pdf_layout import FORMULA_SIZE, SCRIPT_SIZE
+    from l13_assets.builders.pdf import formulas as pdf_math
+    from l13_assets.builders.pdf.layout import FORMULA_SIZE, SCRIPT_SIZE
 
     lesson = source.lesson
     ziamath = pdf_math._ziamath()
@@ -467,7 +467,7 @@ def test_formula_glyphs_land_where_ziamaths_own_absolute_paths_put_them(source: 
 
 def test_a_boxed_formula_is_a_stroked_frame_not_a_filled_block() -> None:
 
-    from l13_assets.builders import pdf_math
+    from l13_assets.builders.pdf import formulas as pdf_math
 
     with pdfplumber.open(io.BytesIO(_formula_page(pdf_math.Typesetter(9.0).line(r"\boxed{x}")))) as pdf:
         (frame,) = pdf.pages[0].rects
@@ -477,7 +477,7 @@ def test_a_boxed_formula_is_a_stroked_frame_not_a_filled_block() -> None:
 
 
 def test_a_heading_wider_than_its_column_is_an_error_not_an_overlap() -> None:
-    from l13_assets.builders.pdf_layout import heading
+    from l13_assets.builders.pdf.layout import heading
     from l13_assets.errors import UserError
 
     assert heading("The objective", "#000000").wrap(200, 50)[0] == 200

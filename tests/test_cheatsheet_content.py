@@ -13,9 +13,10 @@ import pdfplumber
 import pytest
 
 from l13_assets import citations
-from l13_assets.builders import Context, cheatsheet, pdf_fonts
-from l13_assets.builders.pdf_layout import FORMULA_SIZE, MARGIN, geometry
-from l13_assets.builders.pdf_math import Typesetter
+from l13_assets.builders import Context, cheatsheet
+from l13_assets.builders.pdf import fonts as pdf_fonts
+from l13_assets.builders.pdf.formulas import Typesetter
+from l13_assets.builders.pdf.layout import FORMULA_SIZE, MARGIN, geometry
 from l13_assets.lesson_text import entries_by_id, expand
 from l13_assets.loader import Source, load
 from l13_assets.verify.beta_bands import band_text

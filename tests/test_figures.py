@@ -272,7 +272,7 @@ def test_text_is_house_style(figures: dict[str, Any], lesson: Lesson) -> None:
     """Every Text drawn (titles, labels, legends, notes, tick labels), the cheatsheet's compact figure too."""
     from matplotlib.text import Text
 
-    from l13_assets.builders import pdf_figure
+    from l13_assets.builders.pdf import figure as pdf_figure
 
     compact = figure(lesson, pdf_figure.FIGURE_ID, width_in=3.4, height_in=1.1)
     pdf_figure.compact(compact, lesson)

@@ -144,7 +144,7 @@ def test_a_style_offence_written_as_an_escape_is_named_at_its_value() -> None:
 def test_a_cheatsheet_overflow_lists_each_blocks_height_against_its_room() -> None:
     """A β row that grew pushes a later block off the page: the message names the block that fell off and
     lists every region's room and every block's height, so the tall block (here the β table) is found."""
-    from l13_assets.builders.cheatsheet_page import draft
+    from l13_assets.builders.cheatsheet.page import draft
     from l13_assets.loader import parse
 
     risk = re.search(r'^(\s+risk: ")', TEXT, re.MULTILINE)

@@ -279,7 +279,7 @@ def test_every_known_command_is_typeset_by_the_cheatsheet() -> None:
     on latex2mathml) as typeset math, never as its literal name or an error."""
     import latex2mathml.converter
 
-    from l13_assets.builders.pdf_math import Typesetter
+    from l13_assets.builders.pdf.formulas import Typesetter
     from l13_assets.verify.latex import ARGUMENTS, ENVIRONMENTS, KNOWN
 
     typesetter = Typesetter(9.0)

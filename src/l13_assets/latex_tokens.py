@@ -1,7 +1,7 @@
 """One reading of a formula's LaTeX into tokens, for everything that looks inside a formula.
 
 The syntax check (``verify.latex``), the cheatsheet's text layer (``latex_text``), the cheatsheet's line
-cuts (``pdf_math.top_level_pieces``) and the cards' break points (``math_lines``) all read formulas through
+cuts (``builders.pdf.formulas.top_level_pieces``) and the cards' break points (``math_lines``) all read formulas through
 ``tokens``, so they agree on what a command, a control symbol and a brace are. A token is a control word
 (``\\frac``), a control symbol (``\\,``, ``\\{``, a lone ``\\`` at the end), or one character, spaces included
 (a reader that does not care about spaces skips them). Each token keeps its place in the text.

@@ -13,7 +13,7 @@ measuring recurses, so the cost doubles with each level of nesting. ``_row_heigh
 that measurement for rows with no operator that would read it; the output is identical (a test compares
 the SVG of every formula in the source with and without it).
 
-Sizes: ziamath works in px, 1 px is 0.75 pt. No script is set below ``pdf_layout.SCRIPT_SIZE``, the sheet's
+Sizes: ziamath works in px, 1 px is 0.75 pt. No script is set below ``layout.SCRIPT_SIZE``, the sheet's
 smallest type (just above its ``MIN_GLYPH_PT`` promise): ziamath's ``minsizefraction`` floors every glyph
 size, and a formula is never scaled down to fit. A formula wider than
 its column is broken before a top-level ``+``, ``-`` or ``=``; if a piece is still too wide, that is an error.
@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Problem
-from ..latex_text import latex_to_text
-from .pdf_layout import SCRIPT_SIZE
+from ...errors import Problem
+from ...latex_text import latex_to_text
+from .layout import SCRIPT_SIZE
 
 PX_PER_PT = 1 / 0.75
 PT_PER_PX = 0.75
@@ -289,7 +289,7 @@ def _continued(latex: str, continuation: bool) -> str:
 
 def top_level_pieces(latex: str) -> list[str]:
     """``latex`` cut before each ``+``, ``-`` or ``=`` outside braces, brackets and parentheses."""
-    from ..latex_tokens import tokens
+    from ...latex_tokens import tokens
 
     pieces: list[str] = []
     depth = start = 0

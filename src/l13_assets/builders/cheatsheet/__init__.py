@@ -1,4 +1,4 @@
-"""The cheatsheet builder. ``cheatsheet_page`` lays out and typesets the page; it is imported when the sheet
+"""The cheatsheet builder. ``cheatsheet.page`` lays out and typesets the page; it is imported when the sheet
 is built, so reading the registry never imports reportlab or the lesson's model.
 
 The implementation's names (``cheatsheet.render`` and the rest) are reachable here too, imported on first use.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Builder, Built, Context
+from .. import Builder, Built, Context
 
 
 def build(ctx: Context) -> Built:
-    from .cheatsheet_page import build as build_cheatsheet
+    from .page import build as build_cheatsheet
 
     return build_cheatsheet(ctx)
 
@@ -25,6 +25,10 @@ BUILDER = Builder(
 
 
 def __getattr__(name: str) -> Any:
-    from . import cheatsheet_page
+    # import_module, not ``from . import page``: that form looks the submodule up as an attribute first,
+    # which would call this function again before the submodule is loaded.
+    import importlib
 
-    return getattr(cheatsheet_page, name)
+    if name.startswith("__") or name in ("page", "blocks"):
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"{__name__}.page"), name)

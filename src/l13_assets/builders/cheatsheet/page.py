@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from ..errors import Problem, UserError
-from ..lesson_text import entries_by_id
-from ..model import Lesson
-from ..yaml_reader import Located
-from . import Built, Context, Output, pdf_blocks, pdf_fonts
-from .pdf_layout import (
+from ...errors import Problem, UserError
+from ...lesson_text import entries_by_id
+from ...model import Lesson
+from ...yaml_reader import Located
+from .. import Built, Context, Output
+from ..pdf import fonts
+from ..pdf.formulas import Typesetter
+from ..pdf.layout import (
     BAND_GAP,
     BODY_SIZE,
     FORMULA_SIZE,
@@ -40,22 +42,22 @@ from .pdf_layout import (
     geometry,
     styles,
 )
-from .pdf_math import Typesetter
+from . import blocks as sheet_blocks
 
 FIGURE_HEIGHT = 77.0  # pt; the figure is drawn at the width of a column
 LINE_GAP = 12.0  # pt; at least this between the left and right texts of the title line and the footer
 
 # The blocks in reading order; they flow down the three columns below the pipeline band.
-BLOCKS: tuple[Callable[[pdf_blocks.Kit, float], Block], ...] = (
-    pdf_blocks.bradley_terry,
-    pdf_blocks.objective,
-    pdf_blocks.optimum,
-    pdf_blocks.figure,
-    pdf_blocks.worked_example,
-    pdf_blocks.beta_table,
-    pdf_blocks.variants,
-    pdf_blocks.instruments,
-    pdf_blocks.pitfalls,
+BLOCKS: tuple[Callable[[sheet_blocks.Kit, float], Block], ...] = (
+    sheet_blocks.bradley_terry,
+    sheet_blocks.objective,
+    sheet_blocks.optimum,
+    sheet_blocks.figure,
+    sheet_blocks.worked_example,
+    sheet_blocks.beta_table,
+    sheet_blocks.variants,
+    sheet_blocks.instruments,
+    sheet_blocks.pitfalls,
 )
 
 
@@ -64,7 +66,7 @@ def file_name(paper: str) -> str:
 
 
 def build(ctx: Context) -> Built:
-    from .pdf_dates import pdf_date
+    from ..pdf.dates import pdf_date
 
     with pdf_date(ctx.epoch):
         sheets = render(ctx.source.lesson, ctx.options.papers, file=ctx.source.file,
@@ -101,16 +103,16 @@ def render(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yam
 
 def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml",
           source_name: str | None = None,
-          locate: Callable[[str], tuple[int, int]] = pdf_blocks.nowhere) -> list[Sheet]:
+          locate: Callable[[str], tuple[int, int]] = sheet_blocks.nowhere) -> list[Sheet]:
     """The pages as laid out, overflow or not (for looking at a layout that does not fit yet)."""
     footer = PurePath(file).name if source_name is None else source_name
-    pdf_fonts.register()  # once, before any page uses the fonts
+    fonts.register()  # once, before any page uses the fonts
     math = Typesetter(FORMULA_SIZE)
     geometries = [geometry(p) for p in papers]
     # one figure for every paper, so a page's bytes do not depend on which other papers were asked for
     figure_width = min(geometry(p).column_widths()[0] for p in PAPERS)
     figure = _figure_factory(lesson, figure_width)
-    kit = pdf_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure, locate)
+    kit = sheet_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure, locate)
     if geometries:  # the narrowest page decides (and names itself in the problem)
         _check_title_and_footer(kit, min(geometries, key=lambda g: g.inner_width), footer)
     with _binary_streams():
@@ -135,7 +137,7 @@ def _binary_streams() -> Iterator[None]:
 def _figure_factory(lesson: Lesson, width: float) -> Callable[[float], Any]:
     from reportlab.platypus import Flowable
 
-    from .pdf_figure import figure_ops
+    from ..pdf.figure import figure_ops
 
     recorded: list[Any] = []  # drawn once, placed on every paper's page
 
@@ -158,23 +160,23 @@ def _figure_factory(lesson: Lesson, width: float) -> Callable[[float], Any]:
     return make
 
 
-def _page(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> Sheet:
+def _page(kit: sheet_blocks.Kit, g: Geometry, source_name: str) -> Sheet:
     from reportlab.pdfgen.canvas import Canvas
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(g.width, g.height), invariant=1, pageCompression=1,
-                    initialFontName=pdf_fonts.SANS, initialFontSize=BODY_SIZE)
+                    initialFontName=fonts.SANS, initialFontSize=BODY_SIZE)
     meta = kit.lesson.meta
     canvas.setTitle(meta.title)
     canvas.setSubject(f"{meta.course}, lesson {meta.lesson}, version {meta.version}")
     canvas.setCreator("l13-assets")
     canvas.setAuthor(meta.course)  # reportlab's default author is "anonymous"
     _decorate(canvas, kit.lesson, g, source_name)
-    band = pdf_blocks.pipeline(kit, g.inner_width)
+    band = sheet_blocks.pipeline(kit, g.inner_width)
     band_height = _height(band, g.inner_width)
     band_region = Region("band", MARGIN, g.body_top - band_height, g.inner_width, band_height)
     # the reference list runs across the foot of the page, under the columns
-    references = pdf_blocks.references(kit, g.inner_width)
+    references = sheet_blocks.references(kit, g.inner_width)
     foot_height = _height(references, g.inner_width)
     foot_region = Region("foot", MARGIN, g.body_bottom, g.inner_width, foot_height)
     columns = _columns(g, g.body_top - band_height - BAND_GAP, g.body_bottom + foot_height + BAND_GAP)
@@ -208,13 +210,13 @@ def _height(block: Block, width: float) -> float:
     return total
 
 
-def _check_title_and_footer(kit: pdf_blocks.Kit, g: Geometry, source_name: str) -> None:
+def _check_title_and_footer(kit: sheet_blocks.Kit, g: Geometry, source_name: str) -> None:
     """The title line and the footer each hold a left and a right text: they must not run into each other."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     problems = []
     for line in _edge_lines(kit.lesson, source_name):
-        needed = stringWidth(line.left, line.font, line.size) + LINE_GAP + stringWidth(line.right, pdf_fonts.SANS,
+        needed = stringWidth(line.left, line.font, line.size) + LINE_GAP + stringWidth(line.right, fonts.SANS,
                                                                                         BODY_SIZE)
         if needed > g.inner_width:
             problems.append(Problem(kit.file, *kit.locate(line.path), line.path, (
@@ -238,8 +240,8 @@ class EdgeLine:
 
 def _edge_lines(lesson: Lesson, source_name: str) -> tuple[EdgeLine, EdgeLine]:
     meta = lesson.meta
-    return (EdgeLine("meta.title", meta.title, pdf_fonts.SANS_BOLD, TITLE_SIZE, f"Lesson {meta.lesson} cheatsheet"),
-            EdgeLine("meta.course", f"{meta.course}, lesson {meta.lesson}: RLHF", pdf_fonts.SANS, BODY_SIZE,
+    return (EdgeLine("meta.title", meta.title, fonts.SANS_BOLD, TITLE_SIZE, f"Lesson {meta.lesson} cheatsheet"),
+            EdgeLine("meta.course", f"{meta.course}, lesson {meta.lesson}: RLHF", fonts.SANS, BODY_SIZE,
                      f"{source_name}, version {meta.version}"))
 
 
@@ -251,7 +253,7 @@ def _decorate(canvas: Any, lesson: Lesson, g: Geometry, source_name: str) -> Non
     canvas.setFillColor(HexColor(TEXT))
     canvas.setFont(title.font, title.size)
     canvas.drawString(MARGIN, top - TITLE_SIZE, title.left)
-    canvas.setFont(pdf_fonts.SANS, BODY_SIZE)
+    canvas.setFont(fonts.SANS, BODY_SIZE)
     canvas.drawRightString(g.width - MARGIN, top - TITLE_SIZE, title.right)
     canvas.setStrokeColor(HexColor(TEXT))
     canvas.setLineWidth(0.8)
@@ -278,7 +280,7 @@ def _locator(located: Located | None) -> Callable[[str], tuple[int, int]]:
     """A dotted source path (``figures.items[0].title``; a block is named by its source key) to where it is
     written: a block's key, a field's value; (0, 0) without positions."""
     if located is None:
-        return pdf_blocks.nowhere
+        return sheet_blocks.nowhere
 
     def locate(path: str) -> tuple[int, int]:
         parts = re.findall(r"[^.\[\]]+", path)

@@ -5,7 +5,7 @@
 (no legend over the curves), the rewards go into the panel titles, the value labels and limit notes go
 (the worked example table beside it prints those numbers), three y ticks and no minor ticks; no text is
 smaller than ``MIN_TEXT_PT``, the figures' own floor for print (``figures.MIN_FONT_PT``, above the sheet's
-``pdf_layout.MIN_GLYPH_PT``).
+``layout.MIN_GLYPH_PT``).
 
 ``record`` draws the figure once with a small matplotlib renderer that writes PDF path operators directly
 and keeps the text as text (DejaVu Sans, the embedded font), instead of an SVG round trip through svglib;
@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..lesson_text import format_number
-from ..model import Lesson
-from . import pdf_fonts
-from .figure_render import MIN_FONT_PT as MIN_TEXT_PT
-from .pdf_math import _n, cubic_controls
+from ...lesson_text import format_number
+from ...model import Lesson
+from ..figure_render import MIN_FONT_PT as MIN_TEXT_PT
+from . import fonts
+from .formulas import _n, cubic_controls
 
 FIGURE_ID = "fig-policy-vs-beta"
 LABEL_GAP_PT = 6.6  # direct labels at least this far apart (6 pt type)
@@ -71,7 +71,7 @@ class FigureOps:
 def figure_ops(lesson: Lesson, width_pt: float, height_pt: float) -> FigureOps:
     import matplotlib
 
-    from . import figure_render as figures
+    from .. import figure_render as figures
 
     with matplotlib.rc_context({**figures.RC, "font.size": MIN_TEXT_PT}):
         fig = figures.figure(lesson, FIGURE_ID, width_in=width_pt / 72, height_in=height_pt / 72)
@@ -84,7 +84,7 @@ def compact(fig: Any, lesson: Lesson) -> None:
     from matplotlib.text import Text as MplText
     from matplotlib.ticker import FixedLocator, NullLocator
 
-    from . import figure_render as figures
+    from .. import figure_render as figures
 
     width, height = (float(v) * 72 for v in fig.get_size_inches())
     axes = list(fig.axes)
@@ -250,5 +250,5 @@ def _font(weight: Any, style: str) -> str:
     bold = weight in ("bold", "heavy", "black", "semibold", "demibold") or (
         isinstance(weight, int | float) and weight >= 600)
     italic = style in ("italic", "oblique")
-    return {(False, False): pdf_fonts.SANS, (True, False): pdf_fonts.SANS_BOLD,
-            (False, True): pdf_fonts.SANS_ITALIC, (True, True): pdf_fonts.SANS_BOLD_ITALIC}[(bold, italic)]
+    return {(False, False): fonts.SANS, (True, False): fonts.SANS_BOLD,
+            (False, True): fonts.SANS_ITALIC, (True, True): fonts.SANS_BOLD_ITALIC}[(bold, italic)]

@@ -13,14 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import citations
-from ..errors import Problem, UserError
-from ..lesson_text import format_number, format_value, to_markup
-from ..model import Example, Lesson
-from ..verify.beta_bands import band_text
-from .pdf_fonts import SANS
-from .pdf_layout import COLOURS, TABLE_SIZE, Block, Styles, heading, paragraph, scripts, table
-from .pdf_math import FormulaTooWide, Typesetter, formula_flowable
+from ... import citations
+from ...errors import Problem, UserError
+from ...lesson_text import format_number, format_value, to_markup
+from ...model import Example, Lesson
+from ...verify.beta_bands import band_text
+from ..pdf.fonts import SANS
+from ..pdf.formulas import FormulaTooWide, Typesetter, formula_flowable
+from ..pdf.layout import COLOURS, TABLE_SIZE, Block, Styles, heading, paragraph, scripts, table
 
 
 def nowhere(path: str) -> tuple[int, int]:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Problem, UserError
-from . import pdf_fonts
-from .pdf_fonts import SANS, SANS_BOLD
+from ...errors import Problem, UserError
+from . import fonts
+from .fonts import SANS, SANS_BOLD
 
 MM = 72 / 25.4
 MARGIN = 6.5 * MM  # every glyph stays at least 5 mm inside the page edge, with room to spare
@@ -97,7 +97,7 @@ def styles() -> Styles:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.styles import ParagraphStyle
 
-    pdf_fonts.register()
+    fonts.register()
     ink = HexColor(TEXT)
     body = ParagraphStyle("body", fontName=SANS, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.15,
                           textColor=ink, splitLongWords=0, spaceAfter=1.5)
@@ -159,7 +159,7 @@ def heading(text: str, colour: str, source: tuple[str, int, int, str] = ("cheats
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Flowable
 
-    pdf_fonts.register()  # measured before any page is drawn
+    fonts.register()  # measured before any page is drawn
 
     class Heading(Flowable):  # type: ignore[misc]
         keep_with_next = True
