@@ -131,3 +131,10 @@ def math_spans(card_html: str) -> list[str]:
 
 def default_lesson() -> Lesson:
     return load(SOURCE).lesson
+
+
+def first_answer_edit() -> tuple[str, str, str]:
+    """An author's edit of the first concept card's answer: its note's id, the source text before and after."""
+    note = default_lesson().flashcards[0]
+    old = f'back: "{note.cards[0].back}'
+    return note.id, old, old + " (edited)"

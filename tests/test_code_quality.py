@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 from support import REPO
 
@@ -21,3 +23,51 @@ def test_ruff() -> None:
 def test_mypy_strict_on_src() -> None:
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Size limits a newcomer can read in one sitting. A module may be longer when its docstring says why
+# ("longer than 400 lines on purpose"), a function when the comment on the line above it says why
+# ("longer than 50 lines on purpose").
+MODULE_LINES, FUNCTION_LINES = 400, 50
+MODULE_REASON, FUNCTION_REASON = "longer than 400 lines on purpose", "longer than 50 lines on purpose"
+
+
+def _python_files() -> list[Path]:
+    return sorted(p for folder in ("src", "tests", "bench", "docs") for p in (REPO / folder).rglob("*.py"))
+
+
+def _oversized(path: Path, root: Path = REPO) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    found = []
+    if len(lines) > MODULE_LINES and MODULE_REASON not in " ".join((ast.get_docstring(tree) or "").split()):
+        found.append(f"{path.relative_to(root)}: {len(lines)} lines, expected at most {MODULE_LINES} "
+                     f"or a docstring that says why ('{MODULE_REASON}')")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            size = (node.end_lineno or node.lineno) - first + 1
+            above = lines[first - 2] if first >= 2 else ""
+            if size > FUNCTION_LINES and FUNCTION_REASON not in above:
+                found.append(f"{path.relative_to(root)}:{first}: {node.name} is {size} lines, expected at most "
+                             f"{FUNCTION_LINES} or a comment above it that says why ('{FUNCTION_REASON}')")
+    return found
+
+
+def test_no_module_or_function_is_oversized_without_a_reason() -> None:
+    found = [line for path in _python_files() for line in _oversized(path)]
+    assert not found, "\n".join(found)
+
+
+def test_the_size_check_finds_a_long_function_and_accepts_a_stated_reason(tmp_path: Path) -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(FUNCTION_LINES))
+    long_function = tmp_path / "long.py"
+    long_function.write_text(f'"""A module."""\n\n\ndef f() -> None:\n{body}')
+    explained = tmp_path / "explained.py"
+    explained.write_text(f'"""A module."""\n\n\n# {FUNCTION_REASON}: one table\ndef f() -> None:\n{body}')
+    assert [line.split(": ", 1)[1] for line in _oversized(long_function, tmp_path)] == [
+        f"f is {FUNCTION_LINES + 1} lines, expected at most {FUNCTION_LINES} or a comment above it that says "
+        f"why ('{FUNCTION_REASON}')"]
+    assert _oversized(explained, tmp_path) == []
+

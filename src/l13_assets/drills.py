@@ -24,11 +24,12 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from . import drill_math, rlhf_math
+from .drill_numbers import TIE_MARGIN, answer_text, near_tie, rounded, text
 from .drill_rules import broken_rules
 from .model import (
     DirectionDrills,
@@ -67,7 +68,6 @@ PRACTICE_QUANTITIES = (("pi_star", 1), ("z", None), ("kl", None), ("max_value", 
 LIMIT_QUANTITIES = ("pi_star", "kl")  # β → 0⁺ drills ask in turn for a tied response's share and the KL
 VERDICT_KINDS = frozenset({"win_rate_gain"})  # answered yes or no
 SMALL_BETA = 1e-9  # stands for β → 0⁺ in floats, with rewards shifted so the top one is 0 (no overflow)
-TIE_MARGIN = 1e-6
 # Worked values carry this many more decimals than the answer, so a learner who follows the solution with
 # its rounded numbers lands on the answer (a value at the answer's decimals could be off in its last digit).
 GUARD = 2
@@ -156,10 +156,10 @@ def _one(kind: str, number: int, spec: Any, lesson: Lesson, rng: random.Random, 
         inputs = maker(rng, spec, number, lesson)
         raw = compute(kind, inputs)
         answer_raw = _pick(raw, drill_math.answer_term(kind, inputs))
-        if _near_tie(answer_raw, spec.decimals) or any(_near_tie(v, spec.decimals + GUARD) for v in _numbers(raw)):
+        if near_tie(answer_raw, spec.decimals) or any(near_tie(v, spec.decimals + GUARD) for v in _numbers(raw)):
             continue
-        values = {name: _rounded(v, spec.decimals + GUARD) for name, v in raw.items()}
-        answer = _answer_text(answer_raw, spec.decimals)
+        values = {name: rounded(v, spec.decimals + GUARD) for name, v in raw.items()}
+        answer = answer_text(answer_raw, spec.decimals)
         at_beta = functools.partial(_answer_at, kind, inputs, decimals=spec.decimals, answer=answer)
         if broken_rules(rules, inputs, answer, values, spec.decimals, at_beta):
             continue
@@ -188,13 +188,9 @@ def compute(kind: str, inputs: Values) -> dict[str, Any]:
 def _answer_at(kind: str, inputs: Values, beta: str, *, decimals: int, answer: str) -> str:
     """The answer with another β; one near a rounding tie counts as unchanged, so the draw is redone."""
     value = _pick(compute(kind, {**inputs, "beta": beta}), drill_math.answer_term(kind, inputs))
-    return answer if _near_tie(value, decimals) else _answer_text(value, decimals)
+    return answer if near_tie(value, decimals) else answer_text(value, decimals)
 
 
-def _answer_text(value: Any, decimals: int) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(_rounded(value, decimals))
 
 
 def _pick(values: dict[str, Any], term: tuple[str, int | None]) -> Any:
@@ -212,32 +208,12 @@ def _numbers(raw: dict[str, Any]) -> list[float]:
     return out
 
 
-def _near_tie(value: Any, decimals: int) -> bool:
-    if isinstance(value, bool):
-        return False
-    scaled: float = abs(value) * 10.0**decimals
-    return abs(scaled - math.floor(scaled) - 0.5) < TIE_MARGIN
 
 
-def round_half_up(value: Decimal, decimals: int) -> str:
-    """``value`` at ``decimals`` places, halves away from zero, never "-0.00"."""
-    rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)
-    return format(rounded, "f")
 
 
-def _rounded(value: Any, decimals: int) -> Any:
-    if isinstance(value, list):
-        return [_rounded(v, decimals) for v in value]
-    if isinstance(value, bool | str):  # booleans, and exact decimals already written out
-        return value
-    return round_half_up(Decimal(value), decimals)
 
 
-def text(value: Decimal) -> str:
-    """A source number as the shortest decimal string: Decimal('0.30') -> '0.3'."""
-    return format(value.normalize(), "f")
 
 
 def grid(values: Grid) -> list[Decimal]:

@@ -81,12 +81,9 @@ def latex_problems(latex: str) -> list[str]:
             name = token[1:]
             if name == "":
                 problems.append("a lone backslash at the end, expected a command after it")
-            elif len(name) == 1 and not name.isalpha():
-                if name not in ESCAPED:
-                    unknown.append(token)
-            elif name not in KNOWN:
+            elif _unknown(name):
                 unknown.append(token)
-            else:
+            elif len(name) > 1 or name.isalpha():  # a command, not an escaped character such as \{
                 problems += _arguments(tokens, i, name, frames[-1])
     if len(frames) > 1:
         problems.append(f"{len(frames) - 1} '{{' never closed, expected balanced braces")
@@ -94,10 +91,21 @@ def latex_problems(latex: str) -> list[str]:
         problems += _unclosed(frame, "")
     problems += _unclosed(frames[0], "")
     if unknown:
-        names = ", ".join(sorted(set(unknown)))
-        problems.append(f"unknown command {names}, expected a command MathJax and the cheatsheet both typeset "
-                        "(a misspelling? the list is KNOWN in l13_assets/verify/latex.py)")
+        problems.append(_unknown_commands(unknown))
     return list(dict.fromkeys(problems))
+
+
+def _unknown(name: str) -> bool:
+    """Whether ``\name`` is neither a command both typesetters know nor an escaped character."""
+    if len(name) == 1 and not name.isalpha():
+        return name not in ESCAPED
+    return name not in KNOWN
+
+
+def _unknown_commands(unknown: list[str]) -> str:
+    names = ", ".join(sorted(set(unknown)))
+    return (f"unknown command {names}, expected a command MathJax and the cheatsheet both typeset "
+            "(a misspelling? the list is KNOWN in l13_assets/verify/latex.py)")
 
 
 def _arguments(tokens: list[str], i: int, name: str, frame: list[str]) -> list[str]:

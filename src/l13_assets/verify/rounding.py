@@ -92,7 +92,7 @@ def is_tie(value: Fraction, decimals: int) -> bool:
 
 
 def round_fraction(value: Fraction, decimals: int) -> str:
-    """Round half away from zero, never "-0.00" (as ``drills.round_half_up``, written independently)."""
+    """Round half away from zero, never "-0.00" (as ``drill_numbers.round_half_up``, written independently)."""
     scaled = abs(value) * 10**decimals
     digits = str(math.floor(scaled + Fraction(1, 2)))
     sign = "-" if value < 0 and digits.strip("0") else ""
