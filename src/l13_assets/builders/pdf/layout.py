@@ -297,15 +297,38 @@ def _frame(region: Region) -> Any:
                  bottomPadding=0, showBoundary=0)
 
 
+@dataclass(frozen=True)
+class _Space:
+    width: float  # the frame's width for flowables
+    left: float  # the height still free below what was added
+    at_top: bool  # nothing added yet (the first flowable's space before is then dropped, as reportlab does)
+
+
+def _space(frame: Any) -> _Space:
+    """What is left of ``frame``: the one place this module reads reportlab's private members (and
+    ``_table_rows`` the one of Table's). reportlab has no public way to ask a Frame how much room is left;
+    the public route (BaseDocTemplate, PageTemplate, KeepTogether) answers a block that does not fit by
+    starting another page, while the sheet is one page and must name the block that did not fit, with each
+    region's room. reportlab is pinned in constraints.txt, and the cheatsheet's flow tests fail if these
+    members change meaning."""
+    return _Space(float(frame._getAvailableWidth()), float(frame._y - frame._y1p), bool(frame._atTop))
+
+
+def _table_rows(flowable: Any) -> list[float] | None:
+    """A wrapped Table's row heights (private in reportlab, see ``_space``); None for any other flowable."""
+    rows = getattr(flowable, "_rowHeights", None)
+    return list(rows) if rows else None
+
+
 def _room(frame: Any, block: Block) -> bool:
     """Whether the whole block fits what is left of the frame."""
-    width = frame._getAvailableWidth()
+    space = _space(frame)
     need = 0.0
     for i, flowable in enumerate(block.flowables):
-        need += flowable.wrap(width, 10_000)[1] + flowable.getSpaceAfter()
-        if i or not frame._atTop:
+        need += flowable.wrap(space.width, 10_000)[1] + flowable.getSpaceAfter()
+        if i or not space.at_top:
             need += flowable.getSpaceBefore()
-    return bool(frame._y - frame._y1p >= need - 1e-6)
+    return space.left >= need - 1e-6
 
 
 def _pour(frame: Any, pending: list[Any], canvas: Any) -> bool:
@@ -331,16 +354,16 @@ def _pour(frame: Any, pending: list[Any], canvas: Any) -> bool:
 
 
 def _room_for(frame: Any, head: Any, following: Any) -> bool:
-    width = frame._getAvailableWidth()
-    first = following.wrap(width, 10_000)[1]
-    rows = getattr(following, "_rowHeights", None)
+    space = _space(frame)
+    first = following.wrap(space.width, 10_000)[1]
+    rows = _table_rows(following)
     if rows:  # a table: its header and first row must come along
         first = sum(rows[:2])
-    need = head.wrap(width, 10_000)[1] + head.getSpaceAfter() + min(first, 36.0 if not rows else first)
-    if not frame._atTop:
+    need = head.wrap(space.width, 10_000)[1] + head.getSpaceAfter() + min(first, 36.0 if not rows else first)
+    if not space.at_top:
         need += head.getSpaceBefore()
-    return bool(frame._y - frame._y1p >= need)
+    return bool(space.left >= need)
 
 
 def _fills(regions: Sequence[Region], frames: Sequence[Any]) -> tuple[Fill, ...]:
-    return tuple(Fill(r.name, float(f._y - f._y1p)) for r, f in zip(regions, frames, strict=True))
+    return tuple(Fill(r.name, _space(f).left) for r, f in zip(regions, frames, strict=True))
