@@ -58,6 +58,8 @@ class Typesetter:
 
     def __init__(self, size_pt: float) -> None:
         self.size_pt = size_pt
+        # Per typesetter, so per size and per build: functools.cache on the method would key on self and keep
+        # every typesetter (and its lines) alive for the process, across watch rebuilds.
         self._cache: dict[str, Line] = {}
         self._glyphs: dict[str, str] = {}  # a glyph outline as PDF operators (see pdf_paths)
 
