@@ -132,7 +132,8 @@ def test_a_slot_used_twice_is_a_located_schema_error(tmp_path: Path) -> None:
     with pytest.raises(UserError) as caught:
         load(source)
     [problem] = caught.value.problems
-    assert "flashcards[0]" in str(problem) and "slot 1 is used twice" in str(problem)
+    edited = next(i for i, note in enumerate(default_lesson().flashcards) if any(c.slot == 2 for c in note.cards))
+    assert f"flashcards[{edited}]" in str(problem) and "slot 1 is used twice" in str(problem)
 
 
 def test_drills_that_need_a_calculator_say_so_and_what_for(imported: Any) -> None:

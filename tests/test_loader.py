@@ -79,7 +79,14 @@ def test_bad_edit_of_the_real_source(path: Path) -> None:
     def where(offset: int | str) -> int:  # lines after the edit, or the line of a text (no pinned distances)
         return line + offset if isinstance(offset, int) else text[: text.index(offset)].count("\n") + 1
 
-    expected = [f"l13.yaml:{where(offset)}:{column}: " + re.sub(r"\{line_of:([^}]*)\}", line_of, message)
+    def at_the_edit(message: str) -> str:  # {flashcard} and {card}: the indices of the edited card (not pinned)
+        before = text[text.find("\nflashcards:\n"):text.index(case["find"])]
+        entry = before[before.rfind("\n  - id: "):]
+        return message.replace("{flashcard}", str(before.count("\n  - id: ") - 1)).replace(
+            "{card}", str(entry.count("\n      - slot: ") - 1))
+
+    expected = [f"l13.yaml:{where(offset)}:{column}: "
+                + at_the_edit(re.sub(r"\{line_of:([^}]*)\}", line_of, message))
                 for offset, column, message in case["expect"]]
     with pytest.raises(UserError) as caught:
         parse(edited.encode("utf-8"), "l13.yaml")
