@@ -1,4 +1,5 @@
-"""Shared fixtures: a scratch copy of the real source. Helpers the tests import are in support.py."""
+"""Shared fixtures: the real source loaded once (``source``, ``lesson``), a scratch copy of it. Helpers the
+tests import are in support.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from l13_assets.loader import Source, load
+from l13_assets.model import Lesson
 from support import SOURCE
+
+
+@pytest.fixture(scope="session")
+def source() -> Source:
+    """The real source, loaded and verified once (the model is frozen, so tests cannot change it)."""
+    return load(SOURCE)
+
+
+@pytest.fixture(scope="session")
+def lesson(source: Source) -> Lesson:
+    return source.lesson
 
 
 @pytest.fixture

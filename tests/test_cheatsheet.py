@@ -35,11 +35,6 @@ MEDIA = {"a4": (841.89, 595.28), "letter": (792.0, 612.0)}
 
 
 @pytest.fixture(scope="module")
-def source() -> Source:
-    return load(SOURCE)
-
-
-@pytest.fixture(scope="module")
 def outputs(source: Source) -> dict[str, bytes]:
     built = cheatsheet.build(Context.of(source, SOURCE)).files
     return {o.path: o.data for o in built}

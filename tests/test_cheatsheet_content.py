@@ -18,15 +18,10 @@ from l13_assets.builders.pdf import fonts as pdf_fonts
 from l13_assets.builders.pdf.formulas import Typesetter
 from l13_assets.builders.pdf.layout import FORMULA_SIZE, MARGIN, geometry
 from l13_assets.lesson_text import entries_by_id, expand
-from l13_assets.loader import Source, load
+from l13_assets.loader import Source
 from l13_assets.verify.beta_bands import band_text
 
 SOURCE = Path(__file__).resolve().parents[1] / "source" / "l13.yaml"
-
-
-@pytest.fixture(scope="module")
-def source() -> Source:
-    return load(SOURCE)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff() -> None:
-    result = _run("ruff", "check", "src", "tests", "bench")
+    result = _run("ruff", "check", "src", "tests", "bench", "noxfile.py")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -71,3 +72,28 @@ def test_the_size_check_finds_a_long_function_and_accepts_a_stated_reason(tmp_pa
         f"why ('{FUNCTION_REASON}')"]
     assert _oversized(explained, tmp_path) == []
 
+
+
+def _layout_block() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How it is built"):]
+    return section[section.index("```"):section.index("```", section.index("```") + 3)]
+
+
+def test_the_readme_layout_names_every_module_and_package() -> None:
+    """The README's layout section is how a newcomer finds their way: every module and builder package of
+    ``src/l13_assets`` (and of ``builders/``) is named there, and nothing it names is gone."""
+    layout = _layout_block()
+    package = REPO / "src" / "l13_assets"
+    missing = []
+    for folder in (package, package / "builders"):
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith("__") or not (entry.suffix == ".py" or (entry / "__init__.py").exists()):
+                continue
+            stem = entry.stem if entry.suffix == ".py" else entry.name
+            if not re.search(rf"\b{re.escape(stem)}\b", layout):
+                missing.append(entry.relative_to(package).as_posix())
+    assert not missing, f"README's layout section does not name: {', '.join(missing)}"
+    for named in re.findall(r"^ {2,4}([a-z_]+)(?:\.py|/)", layout, re.MULTILINE):
+        assert any((base / f"{named}.py").exists() or (base / named).is_dir()
+                   for base in (package, package / "builders")), f"README's layout names {named}, which is gone"

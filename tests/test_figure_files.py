@@ -23,21 +23,11 @@ from l13_assets.builders.figures import (
     render_formats,
 )
 from l13_assets.builders.registry import builders
-from l13_assets.loader import Source, load
+from l13_assets.loader import Source
 from l13_assets.model import FIGURE_IDS, Lesson
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source" / "l13.yaml"
-
-
-@pytest.fixture(scope="module")
-def source() -> Source:
-    return load(SOURCE)
-
-
-@pytest.fixture(scope="module")
-def lesson(source: Source) -> Lesson:
-    return source.lesson
 
 
 def fresh(lesson: Lesson, figure_id: str, fmt: str, size: Size | None = None) -> bytes:

@@ -19,22 +19,11 @@ from l13_assets.builders.figures import (
     plain_number,
 )
 from l13_assets.lesson_text import MINUS
-from l13_assets.loader import Source, load
 from l13_assets.model import FIGURE_IDS, PER_EXAMPLE_FIGURES, Example, Lesson
 from l13_assets.verify.style import text_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source" / "l13.yaml"
-
-
-@pytest.fixture(scope="module")
-def source() -> Source:
-    return load(SOURCE)
-
-
-@pytest.fixture(scope="module")
-def lesson(source: Source) -> Lesson:
-    return source.lesson
 
 
 @pytest.fixture(scope="module")

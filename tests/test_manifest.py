@@ -14,7 +14,7 @@ from l13_assets import manifest
 from l13_assets.builders import Context
 from l13_assets.builders.options import Options
 from l13_assets.builders.registry import builders
-from l13_assets.loader import Source, load
+from l13_assets.loader import Source
 from support import SOURCE, run_cli
 
 TOY = b"""# header comment
@@ -78,11 +78,6 @@ def _edited(node: BaseModel) -> BaseModel | None:
                 update: Any = new if not isinstance(value, tuple) else (*value[:index], new, *value[index + 1:])
                 return node.model_copy(update={name: update})
     return None
-
-
-@pytest.fixture(scope="module")
-def source() -> Source:
-    return load(SOURCE)
 
 
 @pytest.mark.parametrize("name", ["figures", "deck", "cheatsheet"])

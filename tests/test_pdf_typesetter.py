@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from typing import Any
 
 import pdfplumber
 import pytest
 
-from l13_assets.loader import Source, load
-
-SOURCE = Path(__file__).resolve().parents[1] / "source" / "l13.yaml"
-
-
-@pytest.fixture(scope="module")
-def source() -> Source:
-    return load(SOURCE)
+from l13_assets.loader import Source
 
 
 def test_skipping_unused_row_measurement_changes_no_formula(source: Source) -> None:
