@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import pdfplumber
@@ -40,7 +41,8 @@ def _notes(apkg: bytes) -> str:
         name = "collection.anki21" if "collection.anki21" in package.namelist() else "collection.anki2"
         path = Path(folder) / name
         path.write_bytes(package.read(name))
-        with sqlite3.connect(path) as db:
+        # closing(): a connection's own ``with`` ends a transaction but leaves it open (Python 3.13 warns)
+        with closing(sqlite3.connect(path)) as db:
             rows = db.execute("select guid, flds from notes order by sfld, guid").fetchall()
     return "\n\n".join(f"{guid}\n" + "\n".join(f"  {field}" for field in fields.split("\x1f") if field)
                        for guid, fields in rows) + "\n"
