@@ -97,3 +97,11 @@ def test_the_readme_layout_names_every_module_and_package() -> None:
     for named in re.findall(r"^ {2,4}([a-z_]+)(?:\.py|/)", layout, re.MULTILINE):
         assert any((base / f"{named}.py").exists() or (base / named).is_dir()
                    for base in (package, package / "builders")), f"README's layout names {named}, which is gone"
+
+
+def test_the_readme_links_every_screenshot_the_script_makes_and_each_exists() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\(docs/cards/([a-z0-9-]+\.png)\)", readme))
+    on_disk = {p.name for p in (REPO / "docs" / "cards").glob("*.png")}
+    assert linked == on_disk, (f"linked but missing: {sorted(linked - on_disk)}; "
+                               f"made but unlinked: {sorted(on_disk - linked)}")
