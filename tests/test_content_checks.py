@@ -7,12 +7,14 @@ fields it is about into today's source, by path, and runs `check` on the result.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from l13_assets import verify
 from l13_assets.loader import parse
-from l13_assets.verify.beta_bands import reward_gap
+from l13_assets.verify.beta_bands import band_text, reward_gap
 from l13_assets.yaml_reader import read_yaml
 from support import SOURCE, check_lines
 
@@ -165,6 +167,49 @@ def test_overlapping_bands_fail_where_the_later_one_starts() -> None:
     problems = [p for p in check(text) if "[beta]" in p]
     line = REAL.located.values[("beta_table", "rows", i, "at_least")][0]
     assert len(problems) == 1 and problems[0].startswith(f"l13.yaml:{line}:") and "an overlap" in problems[0]
+
+
+def _old_band(text: str) -> tuple[Decimal, Decimal | None]:
+    """1.0.1's free-text band as numbers: 'β below 0.1', 'β from 0.1 to 0.5', 'β above 2'."""
+    ends = [Decimal(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
+    if "below" in text:
+        return Decimal(0), ends[0]
+    if "above" in text:
+        return ends[0], None
+    return ends[0], ends[1]
+
+
+def test_the_old_bands_as_numbers_hold_each_shared_end_in_one_band() -> None:
+    """1.0.1 wrote 'β from 0.1 to 0.5' and 'β from 0.5 to 2', both ends included, so 0.5 sat in two bands. Its
+    numbers, divided by the example's ΔR and written as today's at_least and below, are read half-open:
+    each shared end belongs to the later band only, the check finds neither a gap nor an overlap, and the
+    printed bands say so. A band cannot state an included upper end, so 1.0.1's overlap has no numeric form to
+    fail on; an upper end past the next band's start is refused
+    (test_overlapping_bands_fail_where_the_later_one_starts)."""
+    table = REAL.lesson.beta_table
+    example = next(e for e in REAL.lesson.examples if e.id == table.example)
+    gap = reward_gap(example)  # 1.0.1's bands were in units of β
+    old_rows = _old(("beta_table", "rows"))
+    assert len(old_rows) == len(table.rows)
+    edits: dict[tuple[str | int, ...], Any] = {}
+    bands: list[tuple[Decimal, Decimal | None]] = []
+    for i, old_row in enumerate(old_rows):
+        at_least, below = (None if end is None else end / gap for end in _old_band(old_row["range"]))
+        assert at_least is not None
+        bands.append((at_least, below))
+        edits[("beta_table", "rows", i, "at_least")] = at_least
+        if below is not None:
+            edits[("beta_table", "rows", i, "below")] = below
+        else:
+            assert ("beta_table", "rows", i, "below") not in REAL.located.values
+    shared = [before[1] for before, after in pairwise(bands) if before[1] == after[0]]
+    assert shared, "1.0.1's bands share their ends"
+    text = splice(edits)
+    assert [p for p in check(text) if "[beta]" in p] == []
+    rows = parse(text.encode(), "l13.yaml").lesson.beta_table.rows
+    for end in shared:
+        holding = [band_text(r) for r in rows if r.at_least <= end and (r.below is None or end < r.below)]
+        assert len(holding) == 1 and holding == [band_text(r) for r in rows if r.at_least == end], (end, holding)
 
 
 # ---- the expert review of 2.0.0 (tests/data/wording-2.0.0/): each new check fails on the old wording ------------
