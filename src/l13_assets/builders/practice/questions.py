@@ -53,7 +53,6 @@ def exercise_one_answers(kit: Kit, solution: Solution) -> list[tuple[str, list[s
     pis = [f"π*({RESPONSES[i]}) = {_number(solution.weights[i])} / {_number(solution.z)} = "
            f"{_number(solution.pi_star[i])}" for i in range(n)]
     top = solution.limit_small_beta.index("1")
-    facts = kit.lesson.optimal_policy
     return [
         ("A", [f"weights {_vector(solution.weights)}", *weights]),
         ("B", [f"Z = {_number(solution.z)}", " + ".join(_number(w) for w in solution.weights) +
@@ -61,10 +60,16 @@ def exercise_one_answers(kit: Kit, solution: Solution) -> list[tuple[str, list[s
                "the rounded weights)."]),
         ("C", [f"π* = {_vector(solution.pi_star)}", *pis]),
         ("D", [f"β → 0⁺: π* → {_vector(solution.limit_small_beta)}, all mass on {RESPONSES[top]}, the highest "
-               f"reward; β → ∞: π* → π<sub>SFT</sub> = {_vector(solution.limit_large_beta)}.",
-               kit.markup(facts.limit_small_beta), kit.markup(facts.limit_large_beta)]),
-        ("E", [kit.markup(facts.derivation[-1])]),
+               f"reward; β → ∞: π* → π<sub>SFT</sub> = {_vector(solution.limit_large_beta)}."]),
     ]
+
+
+def shared_answers(kit: Kit) -> list[tuple[str, list[str]]]:
+    """The parts of exercise 1's answer that no variant's numbers change: why the limits hold (the rest of
+    part D) and part E, each the source's own sentences."""
+    facts = kit.lesson.optimal_policy
+    return [("", [kit.markup(facts.limit_small_beta), kit.markup(facts.limit_large_beta)]),
+            ("E", [kit.markup(facts.derivation[-1])])]
 
 
 def finding_answer(kit: Kit, finding: Finding) -> list[str]:

@@ -21,6 +21,8 @@ from .. import Built, Context, Output
 from ..pdf import fonts
 from ..pdf.formulas import Typesetter, formula_flowable
 from ..pdf.layout import MM, PAPERS, scripts
+from ..pdf.streams import binary_streams
+from .stamp import Stamps
 from .variants import Solution, solutions
 
 BODY = 10.0  # pt; a worksheet is read at a desk and written on
@@ -49,7 +51,7 @@ def build(ctx: Context) -> Built:
     solved = solutions(lesson, count)
     kit = Kit(lesson, entries_by_id(lesson), Typesetter(FORMULA), ctx.source.file, ctx.source_path.name)
     files = []
-    with pdf_date(ctx.epoch):
+    with pdf_date(ctx.epoch), binary_streams():
         for paper in ctx.options.papers:
             sheet, key = file_names(paper)
             files.append(Output(sheet, render(kit, paper, solved, worksheet_pages)))
@@ -73,7 +75,7 @@ class Kit:
         return sorted((f for f in self.lesson.findings if f.label), key=lambda f: f.label or "")
 
 
-Pages = Callable[["Kit", "Styles", Solution, float], list[list[Any]]]
+Pages = Callable[["Kit", "Styles", Solution, float, Stamps], list[list[Any]]]
 
 
 def page_size(paper: str) -> tuple[float, float]:
@@ -103,9 +105,10 @@ def render(kit: Kit, paper: str, solved: Sequence[Solution], pages: Pages) -> by
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=lambda c, d: _footer(c, kit, width))])
     styles = make_styles(KEY_BODY if pages is key_pages else BODY)
     starts: list[tuple[str, int]] = []
+    stamps = Stamps(f"practice-{paper}")
     story: list[Any] = []
     for solution in solved:
-        for number, page in enumerate(pages(kit, styles, solution, frame._width), start=1):
+        for number, page in enumerate(pages(kit, styles, solution, frame._width, stamps), start=1):
             if story:
                 story.append(PageBreak())
             story += [_Marker(f"variant {solution.code}, page {number}", starts), *page]
@@ -217,23 +220,44 @@ def ruled(lines: int, width: float) -> Any:
 
 
 def header(kit: Kit, styles: Styles, solution: Solution, what: str, width: float) -> list[Any]:
-    """The title line with the variant's code at the right: a loose page is matched to its key."""
-    from reportlab.platypus import Table, TableStyle
+    """The title line with the variant's code at the right: a loose page is matched to its key. Two plain
+    strings, not paragraphs: a title that does not fit is a build error, never an overlap."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Flowable
 
-    title = para(f"Lesson {kit.lesson.meta.lesson} practice: {what}", styles.title)
-    code = para(f"Variant {solution.code}", styles.title.clone("practice-code", alignment=2))
-    row = Table([[title, code]], colWidths=[width * 0.7, width * 0.3], style=TableStyle([
-        ("ALIGN", (1, 0), (1, 0), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return [row]
+    title = f"Lesson {kit.lesson.meta.lesson} practice: {what}"
+    code = f"Variant {solution.code}"
+    needed = stringWidth(title, fonts.SANS_BOLD, TITLE) + stringWidth(code, fonts.SANS_BOLD, TITLE) + 12
+    if needed > width:
+        raise UserError([Problem(kit.file, 0, 0, "meta.lesson", (
+            f"the practice title line '{title}' is {needed - width:.0f} pt too long, expected a shorter title"))])
+
+    class Header(Flowable):  # type: ignore[misc]
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            return width, TITLE * 1.3
+
+        def draw(self) -> None:
+            self.canv.setFillColor(HexColor(INK))
+            self.canv.setFont(fonts.SANS_BOLD, TITLE)
+            self.canv.drawString(0, TITLE * 0.3, title)
+            self.canv.drawRightString(width, TITLE * 0.3, code)
+
+        def getSpaceAfter(self) -> float:
+            return TITLE * 0.5
+
+    return [Header()]
 
 
 def formulas(kit: Kit, width: float) -> list[Any]:
+    from reportlab.platypus import Spacer
+
     facts = kit.lesson.optimal_policy
     out = []
     for path, latex in (("optimal_policy.formula", facts.formula), ("optimal_policy.partition", facts.partition)):
-        out.append(formula_flowable(kit.math.lines(latex, width, path, kit.file), font=fonts.SANS, text_size=BODY))
-    return out
+        lines = kit.math.lines(latex, width, path, kit.file)
+        out += [Spacer(1, 3), formula_flowable(lines, font=fonts.SANS, text_size=BODY)]
+    return [*out, Spacer(1, 5)]
 
 
 def problem_text(solution: Solution) -> str:
@@ -242,36 +266,59 @@ def problem_text(solution: Solution) -> str:
             f"β = {number(solution.beta)}. The KL-regularised objective is maximised by")
 
 
-def worksheet_pages(kit: Kit, styles: Styles, solution: Solution, width: float) -> list[list[Any]]:
+def worksheet_pages(kit: Kit, styles: Styles, solution: Solution, width: float,
+                    stamps: Stamps) -> list[list[Any]]:
     from .questions import exercise_one_parts, exercise_two_intro
 
-    first = [*header(kit, styles, solution, "the optimal RLHF policy", width),
-             para("Name: ______________________________", styles.body),
-             para("Exercise 1: a three-response optimal policy", styles.bold),
-             para(problem_text(solution), styles.body), *formulas(kit, width)]
-    for (letter, question), lines in zip(exercise_one_parts(solution), PART_LINES, strict=True):
-        first += [para(f"<b>{letter}.</b> {question}", styles.body), ruled(lines, width)]
-    second = [*header(kit, styles, solution, "diagnosing RLHF runs", width),
-              para("Exercise 2: from findings to instruments", styles.bold), para(exercise_two_intro(), styles.body)]
-    for finding in kit.findings():
-        second += [para(f"<b>({finding.label})</b> {kit.markup(finding.finding)}", styles.body),
-                   ruled(FINDING_LINES, width)]
+    def questions() -> list[Any]:
+        out = formulas(kit, width)
+        for (letter, question), lines in zip(exercise_one_parts(solution), PART_LINES, strict=True):
+            out += [para(f"<b>{letter}.</b> {question}", styles.body), ruled(lines, width)]
+        return out
+
+    def findings() -> list[Any]:
+        out = [para("Exercise 2: from findings to instruments", styles.bold), para(exercise_two_intro(), styles.body)]
+        for finding in kit.findings():
+            out += [para(f"<b>({finding.label})</b> {kit.markup(finding.finding)}", styles.body),
+                    ruled(FINDING_LINES, width)]
+        return out
+
+    def intro() -> list[Any]:
+        return [para("Name: ______________________________", styles.body),
+                para("Exercise 1: a three-response optimal policy", styles.bold)]
+
+    first = [*header(kit, styles, solution, "the optimal RLHF policy", width), stamps.get("intro", intro, width),
+             para(problem_text(solution), styles.body),
+             # the questions name the decimals, the one thing in them a variant could change
+             stamps.get(f"questions-{solution.decimals}", questions, width)]
+    second = [*header(kit, styles, solution, "diagnosing RLHF runs", width), stamps.get("findings", findings, width)]
     return [first, second]
 
 
-def key_pages(kit: Kit, styles: Styles, solution: Solution, width: float) -> list[list[Any]]:
-    from .questions import exercise_one_answers, finding_answer
+def key_pages(kit: Kit, styles: Styles, solution: Solution, width: float, stamps: Stamps) -> list[list[Any]]:
+    from .questions import exercise_one_answers, finding_answer, shared_answers
+
+    def answers(parts: list[tuple[str, list[str]]]) -> list[Any]:
+        out = []
+        for letter, steps in parts:
+            if letter:
+                out.append(para(f"<b>{letter}.</b> {steps[0]}", styles.body))
+                steps = steps[1:]
+            out += [para(step, styles.small) for step in steps]
+        return out
 
     first = [*header(kit, styles, solution, "answer key", width),
-             para("Exercise 1: a three-response optimal policy", styles.bold),
-             para(problem_text(solution), styles.body), *formulas(kit, width)]
-    for letter, steps in exercise_one_answers(kit, solution):
-        first.append(para(f"<b>{letter}.</b> {steps[0]}", styles.body))
-        first += [para(step, styles.small) for step in steps[1:]]
-    second = [*header(kit, styles, solution, "answer key", width),
-              para("Exercise 2: from findings to instruments", styles.bold)]
-    for finding in kit.findings():
-        head, *rest = finding_answer(kit, finding)
-        second.append(para(f"<b>({finding.label})</b> {head}", styles.body))
-        second += [para(line, styles.small) for line in rest]
-    return [first, second]
+             stamps.get("intro", lambda: [para("Exercise 1: a three-response optimal policy", styles.bold)], width),
+             para(problem_text(solution), styles.body), stamps.get("formulas", lambda: formulas(kit, width), width),
+             *answers(exercise_one_answers(kit, solution)),
+             stamps.get("reasons", lambda: answers(shared_answers(kit)), width)]
+
+    def findings() -> list[Any]:
+        out = [para("Exercise 2: from findings to instruments", styles.bold)]
+        for finding in kit.findings():
+            head, *rest = finding_answer(kit, finding)
+            out.append(para(f"<b>({finding.label})</b> {head}", styles.body))
+            out += [para(line, styles.small) for line in rest]
+        return out
+
+    return [first, [*header(kit, styles, solution, "answer key", width), stamps.get("answers", findings, width)]]
