@@ -162,3 +162,17 @@ def test_a_bad_variants_value_is_one_line_and_exit_1(value: str, tmp_path: Path)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("--variants:") and value in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_page_that_does_not_fit_is_an_error_naming_it(source: Source) -> None:
+    from dataclasses import replace
+
+    from l13_assets.errors import UserError
+
+    grown = source.lesson.model_copy(update={"findings": tuple(
+        f.model_copy(update={"finding": " ".join([f.finding] * 12)}) if f.label else f
+        for f in source.lesson.findings)})
+    with pytest.raises(UserError) as raised:
+        _build(replace(source, lesson=grown), papers=("a4",))
+    (problem,) = raised.value.problems
+    assert problem.path == "findings" and "page 2" in problem.message and "never shrunk" in problem.message

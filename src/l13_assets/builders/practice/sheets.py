@@ -109,12 +109,26 @@ def render(kit: Kit, paper: str, solved: Sequence[Solution], pages: Pages) -> by
     story: list[Any] = []
     for solution in solved:
         for number, page in enumerate(pages(kit, styles, solution, frame._width, stamps), start=1):
+            # exercise 1's texts come from the example and optimal_policy, exercise 2's from the findings
+            _fits(kit, page, frame, f"the practice {what}' variant {solution.code}, page {number}, on {paper}",
+                  "findings" if number == PAGES_PER_VARIANT else "optimal_policy")
             if story:
                 story.append(PageBreak())
             story += [_Marker(f"variant {solution.code}, page {number}", starts), *page]
     doc.build(story)
     _check_pages(kit, paper, what, starts, doc.page)
     return buffer.getvalue()
+
+
+def _fits(kit: Kit, page: list[Any], frame: Any, name: str, path: str) -> None:
+    """The page's flowables, stacked as the frame stacks them, fit its height: a page is never shrunk and
+    never runs onto the next sheet (that would put a student's exercise 2 behind another's exercise 1)."""
+    need = sum(f.wrap(frame._width, 10_000)[1] + f.getSpaceAfter() + (f.getSpaceBefore() if i else 0)
+               for i, f in enumerate(page))
+    if need > frame._height:
+        raise UserError([Problem(kit.file, 0, 0, path, (
+            f"{name} needs {need:.0f} pt of a {frame._height:.0f} pt page, expected shorter texts: the sheets are "
+            "never shrunk to fit"))])
 
 
 def _check_pages(kit: Kit, paper: str, what: str, starts: list[tuple[str, int]], total: int) -> None:
