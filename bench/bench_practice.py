@@ -30,19 +30,22 @@ def main() -> None:
     source_path = ROOT / "source" / "l13.yaml"
     context = Context.of(load(source_path), source_path)
     practice.build(context)  # warm: fonts, STIX Two Math, sympy
-    medians = {}
+    medians, cpu = {}, {}
     for count in (1, 30):
         ctx = replace(context, options=Options(variants=count))
-        times = []
+        times, cpu_times = [], []
         for _ in range(args.repeat):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             files = practice.build(ctx).files
             times.append(time.perf_counter() - start)
-        medians[count] = statistics.median(times)
+            cpu_times.append(time.process_time() - start_cpu)
+        medians[count], cpu[count] = statistics.median(times), statistics.median(cpu_times)
         sizes = ", ".join(f"{f.path} {len(f.data) / 1000:.0f} KB" for f in files)
-        print(f"--variants {count:2d}: median of {args.repeat} {medians[count]:.3f} s "
+        print(f"--variants {count:2d}: median of {args.repeat} {medians[count]:.3f} s wall, {cpu[count]:.3f} s CPU "
               f"(min {min(times):.3f} s); {sizes}")
-    print(f"30 variants cost {medians[30] - medians[1]:.3f} s more than 1 (target < 1 s)")
+    # CPU time too: on a shared machine the wall clock also counts the time another process held the core
+    print(f"30 variants cost {medians[30] - medians[1]:.3f} s wall, {cpu[30] - cpu[1]:.3f} s CPU more than 1 "
+          "(target < 1 s)")
 
 
 if __name__ == "__main__":
