@@ -176,3 +176,17 @@ def test_a_page_that_does_not_fit_is_an_error_naming_it(source: Source) -> None:
         _build(replace(source, lesson=grown), papers=("a4",))
     (problem,) = raised.value.problems
     assert problem.path == "findings" and "page 2" in problem.message and "never shrunk" in problem.message
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_every_font_is_embedded_dejavu(outputs: dict[str, bytes], paper: str, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdffonts"):
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    for name in sheets.file_names(paper):
+        (tmp_path / name).write_bytes(outputs[name])
+        rows = subprocess.run(["pdffonts", str(tmp_path / name)], capture_output=True, text=True,
+                              check=True).stdout.splitlines()[2:]
+        assert rows and all("DejaVu" in row.split()[0] and row.split()[-5] == "yes" for row in rows), rows

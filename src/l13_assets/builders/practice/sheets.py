@@ -98,6 +98,7 @@ def render(kit: Kit, paper: str, solved: Sequence[Solution], pages: Pages) -> by
     what = "answer key" if pages is key_pages else "worksheets"
     doc = BaseDocTemplate(buffer, pagesize=(width, height), leftMargin=MARGIN, rightMargin=MARGIN,
                           topMargin=MARGIN, bottomMargin=MARGIN, invariant=1, pageCompression=1,
+                          initialFontName=fonts.SANS, initialFontSize=BODY,  # else Helvetica, not embedded
                           title=f"{meta.title}: practice {what}", author=meta.course, creator="l13-assets",
                           subject=f"{meta.course}, lesson {meta.lesson}, version {meta.version}")
     frame = Frame(MARGIN, MARGIN + 14, width - 2 * MARGIN, height - 2 * MARGIN - 14, id="body",
