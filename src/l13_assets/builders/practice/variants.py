@@ -8,7 +8,8 @@ draw is redone when it is degenerate in the drill rules' sense or in one of the 
 rewards, a tied top reward (the β → 0⁺ limit would then depend on π_SFT, which part D does not ask), an
 answer that is one of the numbers the question states, a value within 1e-12 of a rounding tie, or the
 same inputs as an earlier variant. Every value is solved on 50-digit Decimals (correctly rounded exp and
-ln) and rounded from 40 digits; variant 1 is solved with sympy too.
+ln) and rounded from 40 digits, and each rounding is proved as the check proves a stated number (the same
+formulas on enclosing intervals, ``verify.rounding``); variant 1 is solved with sympy too.
 """
 
 from __future__ import annotations
@@ -132,13 +133,30 @@ def solve(number: int, code: str, pi_sft: list[str], reward: list[str], beta: st
                                           ops.number(beta), ops)
         values = [+v for v in (*solved.weights, solved.z, *solved.pi)]
         _consistent(values, len(pi_sft))
-    if any(_near_tie(v, decimals) for v in values):
-        return Solution(number, code, (), (), "", decimals, (), "tie", (), (), ())
     rounded = [round_half_up(v, decimals) for v in values]
+    if any(_near_tie(v, decimals) for v in values) or not _proved(pi_sft, reward, beta, decimals, rounded):
+        return Solution(number, code, (), (), "", decimals, (), "tie", (), (), ())
     n = len(pi_sft)
     top = max(range(n), key=lambda i: Decimal(reward[i]))
     return Solution(number, code, tuple(pi_sft), tuple(reward), beta, decimals, tuple(rounded[:n]), rounded[n],
                     tuple(rounded[n + 1:]), tuple("1" if i == top else "0" for i in range(n)), tuple(pi_sft))
+
+
+def _proved(pi_sft: list[str], reward: list[str], beta: str, decimals: int, rounded: list[str]) -> bool:
+    """The check's own proof of each rounding (``verify.rounding``: the same formulas on intervals that
+    enclose the exact values): False when an interval cannot tell (a value next to a tie, redrawn); a
+    proof that disagrees with the Decimal digits is a bug and stops the build."""
+    from ...verify.rounding import interval_ops, settle
+
+    ops = interval_ops()
+    solved = rlhf_math.optimal_policy([ops.number(p) for p in pi_sft], [ops.number(r) for r in reward],
+                                      ops.number(beta), ops)
+    proved = [settle(v, decimals) for v in (*solved.weights, solved.z, *solved.pi)]
+    if None in proved:
+        return False
+    if proved != rounded:
+        raise AssertionError(f"practice: Decimal digits {rounded} differ from the interval proof {proved}")
+    return True
 
 
 def _consistent(values: list[Decimal], n: int) -> None:
