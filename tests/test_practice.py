@@ -176,6 +176,7 @@ def test_a_page_that_does_not_fit_is_an_error_naming_it(source: Source) -> None:
         _build(replace(source, lesson=grown), papers=("a4",))
     (problem,) = raised.value.problems
     assert problem.path == "findings" and "page 2" in problem.message and "never shrunk" in problem.message
+    assert problem.line == source.located.position(("findings",), key=True)[0] > 0
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])

@@ -17,6 +17,7 @@ from typing import Any
 from ...errors import Problem, UserError
 from ...lesson_text import MINUS, entries_by_id, to_markup
 from ...model import Finding, Lesson
+from ...yaml_reader import Located
 from .. import Built, Context, Output
 from ..pdf import fonts
 from ..pdf.formulas import Typesetter, formula_flowable
@@ -48,8 +49,10 @@ def build(ctx: Context) -> Built:
 
     lesson = ctx.source.lesson
     count = ctx.options.variants or lesson.drills.practice_problem.variants
-    solved = solutions(lesson, count)
-    kit = Kit(lesson, entries_by_id(lesson), Typesetter(FORMULA), ctx.source.file, ctx.source_path.name)
+    located = ctx.source.located
+    solved = solutions(lesson, count, lambda path: (ctx.source.file, *located.position(path, key=True)))
+    kit = Kit(lesson, entries_by_id(lesson), Typesetter(FORMULA), ctx.source.file, ctx.source_path.name,
+              ctx.source.located)
     files = []
     with pdf_date(ctx.epoch), binary_streams():
         for paper in ctx.options.papers:
@@ -66,6 +69,11 @@ class Kit:
     math: Typesetter
     file: str  # the source, for problems
     source_name: str  # the footer's file name (never a folder: the bytes must not depend on it)
+    located: Located  # where each key is written, for problems
+
+    def at(self, key: str) -> tuple[str, int, int, str]:
+        """A problem's file, line, column and path for a top-level section of the source."""
+        return (self.file, *self.located.position((key,), key=True), key)
 
     def markup(self, text: str) -> str:
         return to_markup(text, self.entries)
@@ -127,7 +135,7 @@ def _fits(kit: Kit, page: list[Any], frame: Any, name: str, path: str) -> None:
     need = sum(f.wrap(frame._width, 10_000)[1] + f.getSpaceAfter() + (f.getSpaceBefore() if i else 0)
                for i, f in enumerate(page))
     if need > frame._height:
-        raise UserError([Problem(kit.file, 0, 0, path, (
+        raise UserError([Problem(*kit.at(path), (
             f"{name} needs {need:.0f} pt of a {frame._height:.0f} pt page, expected shorter texts: the sheets are "
             "never shrunk to fit"))])
 
@@ -136,11 +144,11 @@ def _check_pages(kit: Kit, paper: str, what: str, starts: list[tuple[str, int]],
     """Every page of every variant starts on its own sheet: a page that ran over moves the next one."""
     for expected, (name, page) in enumerate(starts, start=1):
         if page != expected:
-            raise UserError([Problem(kit.file, 0, 0, "findings", (
+            raise UserError([Problem(*kit.at("findings"), (
                 f"the practice {what}' page before {name} runs over one {paper} page, expected shorter "
                 "texts: the sheets are never shrunk to fit"))])
     if total != len(starts):
-        raise UserError([Problem(kit.file, 0, 0, "findings", (
+        raise UserError([Problem(*kit.at("findings"), (
             f"the practice {what}' last page runs over one {paper} page, expected shorter texts"))])
 
 
@@ -245,7 +253,7 @@ def header(kit: Kit, styles: Styles, solution: Solution, what: str, width: float
     code = f"Variant {solution.code}"
     needed = stringWidth(title, fonts.SANS_BOLD, TITLE) + stringWidth(code, fonts.SANS_BOLD, TITLE) + 12
     if needed > width:
-        raise UserError([Problem(kit.file, 0, 0, "meta.lesson", (
+        raise UserError([Problem(*kit.at("meta"), (
             f"the practice title line '{title}' is {needed - width:.0f} pt too long, expected a shorter title"))])
 
     class Header(Flowable):  # type: ignore[misc]

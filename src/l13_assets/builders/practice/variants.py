@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
@@ -31,6 +32,7 @@ ATTEMPTS = 500  # draws per variant before the grids are declared too narrow
 REJECT = ("answer-is-an-input", "constant-reward")  # the drill rules a worksheet variant must obey
 
 
+Where = Callable[[tuple[str | int, ...]], tuple[str, int, int]]  # a source path -> file, line, column
 Key = tuple[tuple[str, ...], tuple[str, ...], str]  # a variant's π_SFT, R and β, to tell repeats
 
 
@@ -68,25 +70,26 @@ def practice_example(lesson: Lesson) -> Example:
     return next(e for e in lesson.examples if e.id == wanted)
 
 
-def solutions(lesson: Lesson, count: int) -> list[Solution]:
-    """``count`` variants, the first the source's own problem, each solved and checked."""
+def solutions(lesson: Lesson, count: int, where: Where = lambda path: ("source", 0, 0)) -> list[Solution]:
+    """``count`` variants, the first the source's own problem, each solved and checked. ``where`` gives a
+    source path's file, line and column for problems."""
     example = practice_example(lesson)
     decimals = lesson.drills.practice_problem.decimals
     seed = lesson.drills.seed
     # as the source writes them (R = 1.0, not 1), like the brief
     first = solve(1, variant_code(seed, 1), [format(p, "f") for p in example.pi_sft],
                   [format(r, "f") for r in example.reward], format(example.beta, "f"), decimals)
-    _agrees_with_source(first, example)
+    _agrees_with_source(first, example, where(("examples", lesson.examples.index(example))))
     found = [first]
     rng = random.Random(f"l13-practice:{seed}:practice")
     seen: set[Key] = {(first.pi_sft, first.reward, first.beta)}
     while len(found) < count:
-        found.append(_draw(lesson, len(found) + 1, rng, seen, decimals))
+        found.append(_draw(lesson, len(found) + 1, rng, seen, decimals, where))
     return found
 
 
-def _draw(lesson: Lesson, number: int, rng: random.Random, seen: set[Key],
-          decimals: int) -> Solution:
+def _draw(lesson: Lesson, number: int, rng: random.Random, seen: set[Key], decimals: int,
+          where: Where) -> Solution:
     spec = lesson.drills.optimal_policy_three
     for _ in range(ATTEMPTS):
         inputs = draw_problem(rng, spec, 3, "optimal_policy_three")
@@ -102,7 +105,7 @@ def _draw(lesson: Lesson, number: int, rng: random.Random, seen: set[Key],
             continue
         seen.add(key)
         return solution
-    raise UserError([Problem("source", 0, 0, "drills.optimal_policy_three", (
+    raise UserError([Problem(*where(("drills", "optimal_policy_three")), "drills.optimal_policy_three", (
         f"practice variant {number}: no clean draw in {ATTEMPTS} tries from these grids, expected wider grids "
         "or fewer variants"))])
 
@@ -173,7 +176,7 @@ def _near_tie(value: Decimal, decimals: int) -> bool:
     return abs(scaled - scaled.to_integral_value(rounding="ROUND_FLOOR") - Decimal("0.5")) < TIE_MARGIN
 
 
-def _agrees_with_source(solution: Solution, example: Example) -> None:
+def _agrees_with_source(solution: Solution, example: Example, at: tuple[str, int, int]) -> None:
     """Variant 1's answers, solved again with sympy, are the source's at each stated number's own precision
     and agree with the Decimal solver's (the check compared the source with exact values already; this
     compares what the worksheet prints)."""
@@ -189,5 +192,5 @@ def _agrees_with_source(solution: Solution, example: Example) -> None:
     if exact_text != list(solution.answers):
         wrong.append(f"the Decimal solver's {solution.answers} (sympy: {exact_text})")
     if wrong or limits != (solution.limit_small_beta, tuple(text(Decimal(p)) for p in solution.limit_large_beta)):
-        raise UserError([Problem("source", 0, 0, f"examples.{example.id}", (
+        raise UserError([Problem(*at, f"examples.{example.id}", (
             f"the practice sheet's solution differs from the stated numbers: {', '.join(wrong) or 'the limits'}"))])
