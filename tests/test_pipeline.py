@@ -17,10 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from l13_assets.builders.cheatsheet.page import file_name as cheatsheet_file
+from l13_assets.builders.options import PAPERS
+from l13_assets.builders.practice.sheets import file_names as practice_files
 from l13_assets.builders.registry import builders
 from support import REPO, SOURCE, run_cli
 
-OUTPUTS = {"l13-rlhf.apkg", "l13-cheatsheet-a4.pdf", "l13-cheatsheet-letter.pdf", "manifest.json", "preview/index.html"}
+# The fixed-name outputs, the printed ones named by their builders for every paper size
+OUTPUTS = {"l13-rlhf.apkg", "manifest.json", "preview/index.html", *(cheatsheet_file(p) for p in PAPERS),
+           *(name for p in PAPERS for name in practice_files(p))}
 
 
 def build(source: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -70,6 +75,7 @@ def test_full_build_writes_every_output_and_a_true_manifest(built: tuple[Path, P
     assert manifest["tool"]["name"] == "l13-assets"  # type: ignore[index]
     assert manifest["facts_checked"] >= 40  # type: ignore[operator]
     assert set(manifest["builders"]) == set(builders())  # type: ignore[arg-type]
+    assert all(entry["outputs"] for entry in manifest["builders"].values())  # type: ignore[attr-defined]
 
 
 def test_same_source_same_bytes_in_another_folder_and_hash_seed(built: tuple[Path, Path], tmp_path: Path) -> None:

@@ -130,11 +130,15 @@ def build(source: Path, out: Path, only: str, force: bool, quiet: bool, verbose:
 
 
 def _request(source: Path, out: Path, only: str, force: bool, option_values: dict[str, Any]) -> Any:
-    from .builders.options import Options
+    from .builders.options import OptionError, Options
     from .pipeline import Request
 
-    values = {f.field: f.convert(option_values[f.field]) if f.convert else option_values[f.field]
-              for f in OPTION_FLAGS}
+    try:
+        values = {f.field: f.convert(option_values[f.field]) if f.convert else option_values[f.field]
+                  for f in OPTION_FLAGS}
+    except OptionError as error:  # one line and exit 1, like a problem in the source
+        click.echo(str(error), err=True)
+        sys.exit(1)
     return Request(source=source, out=out, only=_only(only), options=Options(**values), force=force)
 
 

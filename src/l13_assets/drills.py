@@ -251,6 +251,12 @@ def _distinct(rng: random.Random, choices: Sequence[Decimal], k: int, kind: str)
             return picked
 
 
+def draw_problem(rng: random.Random, spec: PolicyDrills, responses: int, kind: str) -> Values:
+    """π_SFT, rewards and β of one prompt, drawn from a policy spec as the drills draw them (the practice
+    sheets' variants use it, so a variant's numbers obey the same grids as a drill's)."""
+    return _problem(rng, spec, responses, kind)
+
+
 def _problem(rng: random.Random, spec: PolicyDrills, responses: int, kind: str) -> Values:
     """π_SFT, rewards and β of one prompt, drawn from a policy spec."""
     pi_sft = _distribution(rng, spec.pi_sft, responses, kind)

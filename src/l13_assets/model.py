@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
+from .builders.options import MAX_VARIANTS  # one bound for the source's default and for build --variants
+
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 # Upper bounds on sizes (see the module docstring): far above a real lesson, low enough for a fast build.
@@ -620,6 +622,9 @@ class PracticeDrills(Strict):
     count: Count
     decimals: Decimals
     example: Id = Field(description="The id of the example the drills ask about.")
+    variants: int = Field(default=1, ge=1, le=MAX_VARIANTS, description=(
+        "Practice worksheets the build writes, one per student: the first is this example, the others are "
+        "drawn from optimal_policy_three's grids with the seed (build --variants overrides it)."))
 
 
 class DirectionDrills(Strict):

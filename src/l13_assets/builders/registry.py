@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     "l13_assets.builders.figures",
     "l13_assets.builders.deck",
     "l13_assets.builders.cheatsheet",
+    "l13_assets.builders.practice",
     "l13_assets.builders.preview",
 )
 

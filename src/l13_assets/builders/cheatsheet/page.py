@@ -12,8 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -42,6 +41,7 @@ from ..pdf.layout import (
     geometry,
     styles,
 )
+from ..pdf.streams import binary_streams
 from . import blocks as sheet_blocks
 
 FIGURE_HEIGHT = 77.0  # pt; the figure is drawn at the width of a column
@@ -115,23 +115,8 @@ def draft(lesson: Lesson, papers: Sequence[str], *, file: str = "source/l13.yaml
     kit = sheet_blocks.Kit(lesson, entries_by_id(lesson), styles(), math, file, figure, locate)
     if geometries:  # the narrowest page decides (and names itself in the problem)
         _check_title_and_footer(kit, min(geometries, key=lambda g: g.inner_width), footer)
-    with _binary_streams():
+    with binary_streams():
         return [_page(kit, g, footer) for g in geometries]
-
-
-@contextmanager
-def _binary_streams() -> Iterator[None]:
-    """Compressed streams without reportlab's ASCII85 layer: a quarter smaller, and its pure-Python
-    encoder cost more than the rest of writing the file. ``rl_config.useA85`` is read while the canvas
-    writes, so it is set only around the pages."""
-    from reportlab import rl_config
-
-    saved = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        yield
-    finally:
-        rl_config.useA85 = saved
 
 
 def _figure_factory(lesson: Lesson, width: float) -> Callable[[float], Any]:
