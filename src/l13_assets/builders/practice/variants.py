@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from ... import rlhf_math
+from ...drill_numbers import round_half_up, text
 from ...drill_rules import broken_rules
-from ...drills import draw_problem, round_half_up, text
+from ...drills import draw_problem
 from ...errors import Problem, UserError
 from ...model import Example, Lesson
 
