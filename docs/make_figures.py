@@ -1,6 +1,6 @@
 """Write the PNG renders shown in the README: run `.venv/bin/python docs/make_figures.py` from the repository
-root. The figures are the bytes `l13-assets build` writes to build/figures/; the cheatsheet's picture is its
-A4 PDF rasterised by poppler's pdftoppm (110 dpi, about the width of a README column at twice its size)."""
+root. The figures are the bytes `l13-assets build` writes to build/figures/; the cheatsheet's picture and the practice
+pages are the A4 PDFs' first pages rasterised by poppler's pdftoppm."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from l13_assets.builders import Context, cheatsheet
+from l13_assets.builders import Context, cheatsheet, practice
 from l13_assets.builders.figures import figure_ids, render
 from l13_assets.loader import load
 
@@ -22,14 +22,22 @@ def main() -> None:
         path.write_bytes(render(lesson, figure_id, "png"))
         print(path.relative_to(ROOT))
     source = ROOT / "source" / "l13.yaml"
-    sheet = next(o.data for o in cheatsheet.build(Context.of(load(source), source, papers=("a4",))).files)
+    context = Context.of(load(source), source, papers=("a4",))
+    _page(next(o.data for o in cheatsheet.build(context).files), "cheatsheet-a4.png", 110)
+    printed = {o.path: o.data for o in practice.build(context).files}
+    _page(printed["l13-practice-a4.pdf"], "practice-worksheet-a4.png", 60)  # variant 1's first page
+    _page(printed["l13-practice-key-a4.pdf"], "practice-key-a4.png", 60)
+
+
+def _page(pdf: bytes, name: str, dpi: int) -> None:
+    """The PDF's first page as a PNG under docs/, rasterised by pdftoppm."""
     with tempfile.TemporaryDirectory() as folder:
-        pdf = Path(folder) / "sheet.pdf"
-        pdf.write_bytes(sheet)
-        subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(Path(folder) / "sheet")],
+        path = Path(folder) / "page.pdf"
+        path.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", str(path), str(Path(folder) / "page")],
                        check=True)
-        target = ROOT / "docs" / "cheatsheet-a4.png"
-        target.write_bytes((Path(folder) / "sheet.png").read_bytes())
+        target = ROOT / "docs" / name
+        target.write_bytes((Path(folder) / "page.png").read_bytes())
     print(target.relative_to(ROOT))
 
 
