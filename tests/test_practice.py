@@ -156,11 +156,12 @@ def test_the_source_default_is_one_variant(source: Source) -> None:
 
 
 @pytest.mark.parametrize("value", ["0", "201", "many", "2.5"])
-def test_a_bad_variants_value_is_one_line_and_exit_1(value: str, tmp_path: Path) -> None:
+def test_a_bad_variants_value_is_a_usage_error_like_a_bad_paper(value: str, tmp_path: Path) -> None:
     result = run_cli("build", "--only", "practice", "--variants", value, "--out", str(tmp_path / "out"))
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("--variants:") and value in lines[0]
+    assert result.returncode == 2, "the README's exit code for a usage error"
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and errors[0].startswith("Error: --variants:") and f"'{value}'" in errors[0]
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
 

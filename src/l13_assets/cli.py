@@ -136,9 +136,8 @@ def _request(source: Path, out: Path, only: str, force: bool, option_values: dic
     try:
         values = {f.field: f.convert(option_values[f.field]) if f.convert else option_values[f.field]
                   for f in OPTION_FLAGS}
-    except OptionError as error:  # one line and exit 1, like a problem in the source
-        click.echo(str(error), err=True)
-        sys.exit(1)
+    except OptionError as error:  # a usage error, as click reports a bad --paper: exit 2, with --help's hint
+        raise click.UsageError(str(error)) from None
     return Request(source=source, out=out, only=_only(only), options=Options(**values), force=force)
 
 
