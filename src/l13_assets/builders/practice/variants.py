@@ -7,8 +7,7 @@ numbers are compared with the ones the source states before anything is written.
 draw is redone when it is degenerate in the drill rules' sense or in one of the worksheet's own: constant
 rewards, a tied top reward (the β → 0⁺ limit would then depend on π_SFT, which part D does not ask), an
 answer that is one of the numbers the question states, a value within 1e-12 of a rounding tie, or the
-same inputs as an earlier variant. Every value is solved on 50-digit Decimals (correctly rounded exp and
-ln) and rounded from 40 digits, and each rounding is proved as the check proves a stated number (the same
+same inputs as an earlier variant. Every value is rounded as the check proves a stated number (the same
 formulas on enclosing intervals, ``verify.rounding``); variant 1 is solved with sympy too.
 """
 
@@ -18,7 +17,8 @@ import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
+from fractions import Fraction
 
 from ... import rlhf_math
 from ...drill_numbers import round_half_up, text
@@ -27,8 +27,8 @@ from ...drills import draw_problem
 from ...errors import Problem, UserError
 from ...model import Example, Lesson
 
-DIGITS = 40  # significant digits of each exact value before it is rounded
-TIE_MARGIN = Decimal("1e-12")  # a value this close to a rounding tie is redrawn (two calculators could differ)
+DIGITS = 40  # significant digits of variant 1's sympy values, compared with the source
+TIE_MARGIN = Decimal("1e-12")  # in units of the last kept digit: a value this close to a tie is redrawn
 ATTEMPTS = 500  # draws per variant before the grids are declared too narrow
 REJECT = ("answer-is-an-input", "constant-reward")  # the drill rules a worksheet variant must obey
 
@@ -116,65 +116,27 @@ def _top_tied(reward: list[str]) -> bool:
     return values[0] == values[1]
 
 
-def decimal_ops() -> rlhf_math.Ops:
-    """rlhf_math on Decimal: exp and ln are correctly rounded at the context's precision (``solve`` sets
-    DIGITS + 10), so each value is within 1e-45 of the exact one; sympy would give the same digits about
-    thirty times slower, which thirty variants would feel."""
-
-    def xlogy(x: Decimal, y: Decimal) -> Decimal:
-        return Decimal(0) if x == 0 else x * y.ln()
-
-    return rlhf_math.Ops(exp=lambda x: x.exp(), log=lambda x: x.ln(), sqrt=lambda x: x.sqrt(), xlogy=xlogy,
-                         number=lambda value: Decimal(str(value)))
-
-
 def solve(number: int, code: str, pi_sft: list[str], reward: list[str], beta: str, decimals: int) -> Solution:
-    """Solve one variant. A value near a rounding tie gives ``z == "tie"`` (a draw to redo)."""
-    ops = decimal_ops()
-    with localcontext() as context:
-        context.prec = DIGITS + 10
-        solved = rlhf_math.optimal_policy([ops.number(p) for p in pi_sft], [ops.number(r) for r in reward],
-                                          ops.number(beta), ops)
-        values = [+v for v in (*solved.weights, solved.z, *solved.pi)]
-        _consistent(values, len(pi_sft))
-    rounded = [round_half_up(v, decimals) for v in values]
-    if any(_near_tie(v, decimals) for v in values) or not _proved(pi_sft, reward, beta, decimals, rounded):
-        return Solution(number, code, (), (), "", decimals, (), "tie", (), (), ())
-    n = len(pi_sft)
-    top = max(range(n), key=lambda i: Decimal(reward[i]))
-    return Solution(number, code, tuple(pi_sft), tuple(reward), beta, decimals, tuple(rounded[:n]), rounded[n],
-                    tuple(rounded[n + 1:]), tuple("1" if i == top else "0" for i in range(n)), tuple(pi_sft))
-
-
-def _proved(pi_sft: list[str], reward: list[str], beta: str, decimals: int, rounded: list[str]) -> bool:
-    """The check's own proof of each rounding (``verify.rounding``: the same formulas on intervals that
-    enclose the exact values): False when an interval cannot tell (a value next to a tie, redrawn); a
-    proof that disagrees with the Decimal digits is a bug and stops the build."""
-    from ...verify.rounding import interval_ops, settle
+    """Solve one variant with the check's own proof of a rounding (``verify.rounding``: the formulas on
+    intervals that enclose the exact values), so each printed digit is proved, not just computed. A value
+    the intervals cannot round, or one within TIE_MARGIN of a rounding tie, gives ``z == "tie"`` (redrawn)."""
+    from ...verify.rounding import ends, interval_ops, round_fraction
 
     ops = interval_ops()
     solved = rlhf_math.optimal_policy([ops.number(p) for p in pi_sft], [ops.number(r) for r in reward],
                                       ops.number(beta), ops)
-    proved = [settle(v, decimals) for v in (*solved.weights, solved.z, *solved.pi)]
-    if None in proved:
-        return False
-    if proved != rounded:
-        raise AssertionError(f"practice: Decimal digits {rounded} differ from the interval proof {proved}")
-    return True
-
-
-def _consistent(values: list[Decimal], n: int) -> None:
-    """Z is the weights' sum and π* sums to 1, to the evaluation's digits: a slip in the formulas stops the
-    build here rather than on a student's key."""
-    weights, z, pi = values[:n], values[n], values[n + 1:]
-    tolerance = Decimal(10) ** (-DIGITS)
-    if abs(sum(weights, Decimal(0)) - z) > tolerance * max(z, Decimal(1)) or abs(sum(pi, Decimal(0)) - 1) > tolerance:
-        raise AssertionError(f"practice: inconsistent solution {values}")
-
-
-def _near_tie(value: Decimal, decimals: int) -> bool:
-    scaled = abs(value).scaleb(decimals)
-    return abs(scaled - scaled.to_integral_value(rounding="ROUND_FLOOR") - Decimal("0.5")) < TIE_MARGIN
+    margin = Fraction(TIE_MARGIN) / 10**decimals  # on the value, as TIE_MARGIN is on its last kept digit
+    rounded = []
+    for value in (*solved.weights, solved.z, *solved.pi):
+        low, high = ends(value)
+        digits = round_fraction(low - margin, decimals)
+        if digits != round_fraction(high + margin, decimals):
+            return Solution(number, code, (), (), "", decimals, (), "tie", (), (), ())
+        rounded.append(digits)
+    n = len(pi_sft)
+    top = max(range(n), key=lambda i: Decimal(reward[i]))
+    return Solution(number, code, tuple(pi_sft), tuple(reward), beta, decimals, tuple(rounded[:n]), rounded[n],
+                    tuple(rounded[n + 1:]), tuple("1" if i == top else "0" for i in range(n)), tuple(pi_sft))
 
 
 def _agrees_with_source(solution: Solution, example: Example, at: tuple[str, int, int]) -> None:
