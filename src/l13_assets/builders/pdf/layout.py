@@ -73,14 +73,20 @@ class Geometry:
         return [usable * f for f in self.column_fractions]
 
 
-def geometry(paper: str) -> Geometry:
-    from reportlab.lib.pagesizes import A4, landscape, letter
+def paper_size(paper: str) -> tuple[float, float]:
+    """The paper's width and height in pt, portrait."""
+    from reportlab.lib.pagesizes import A4, letter
 
     sizes = {"a4": A4, "letter": letter}
     if paper not in sizes:
         raise ValueError(f"paper '{paper}' is unknown, expected one of {', '.join(PAPERS)}")
-    width, height = landscape(sizes[paper])
-    return Geometry(paper, float(width), float(height))
+    return float(sizes[paper][0]), float(sizes[paper][1])
+
+
+def geometry(paper: str) -> Geometry:
+    """The cheatsheet's page: the paper in landscape."""
+    width, height = paper_size(paper)
+    return Geometry(paper, height, width)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ...yaml_reader import Located
 from .. import Built, Context, Output
 from ..pdf import fonts
 from ..pdf.formulas import Typesetter, formula_flowable
-from ..pdf.layout import MM, PAPERS, scripts
+from ..pdf.layout import MM, scripts
 from ..pdf.streams import binary_streams
 from .stamp import Stamps
 from .variants import Solution, solutions
@@ -87,12 +87,10 @@ Pages = Callable[["Kit", "Styles", Solution, float, Stamps], list[list[Any]]]
 
 
 def page_size(paper: str) -> tuple[float, float]:
-    from reportlab.lib.pagesizes import A4, letter
+    """A worksheet's page: the paper in portrait."""
+    from ..pdf.layout import paper_size
 
-    sizes = {"a4": A4, "letter": letter}
-    if paper not in sizes:
-        raise ValueError(f"paper '{paper}' is unknown, expected one of {', '.join(PAPERS)}")
-    return float(sizes[paper][0]), float(sizes[paper][1])
+    return paper_size(paper)
 
 
 def render(kit: Kit, paper: str, solved: Sequence[Solution], pages: Pages) -> bytes:
